@@ -1,0 +1,16 @@
+#pragma once
+
+#include <ostream>
+
+namespace tenantdb::app {
+
+// Exit codes of the `tenantdb` command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;  // unknown subcommand or flag, unreadable configuration
+
+// Parses the command line and runs the chosen subcommand. `--help` prints usage and returns 0;
+// an unknown subcommand or flag prints the error and usage to `err` and returns kExitUsage.
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace tenantdb::app

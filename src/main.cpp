@@ -1,0 +1,6 @@
+// The `tenantdb` command: version today; run | migrate | backup | restore as they land.
+#include <iostream>
+
+#include "app/cli.h"
+
+int main(int argc, char** argv) { return tenantdb::app::RunCli(argc, argv, std::cout, std::cerr); }

@@ -13,4 +13,5 @@ set -a
 . "$env_file"
 set +a
 export PATH="$TENANTDB_TESTENV_BIN:$PATH"
+export TENANTDB_ENV_FILE="$env_file"
 exec "$@"

@@ -24,6 +24,9 @@ struct Error {
   // The condition reason this error maps to (one of api/v1alpha1/conditions.h).
   std::string reason;
   bool terminal = false;
+  // Set by the Kubernetes client: the HTTP status (0 otherwise) and a 429's Retry-After.
+  int http_status = 0;
+  int retry_after_seconds = 0;
 
   static Error Transient(std::string message, std::string reason = "ServerUnreachable");
   static Error Conflict(std::string message, std::string reason = "Reconciling");

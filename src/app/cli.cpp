@@ -1,13 +1,17 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <string>
 
+#include "api/v1alpha1/time.h"
+#include "app/options.h"
 #include "app/version.h"
 
 namespace tenantdb::app {
 
-int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+           const RunFunction& run_function) {
   CLI::App cli{
       "tenantdb: a Kubernetes operator that gives every service its own PostgreSQL database, "
       "scoped roles, versioned migrations and scheduled backups on a shared server.",
@@ -16,6 +20,69 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   cli.fallthrough(false);
 
   CLI::App* version = cli.add_subcommand("version", "Print the tenantdb version and exit");
+
+  RunOptions run_options;
+  if (const char* host = std::getenv("KUBERNETES_SERVICE_HOST"); host != nullptr && *host != 0) {
+    run_options.log_format = LogFormat::kJson;  // in-cluster: JSON lines for log collectors
+  }
+  if (const char* ns = std::getenv("POD_NAMESPACE"); ns != nullptr && *ns != 0) {
+    run_options.leader_election_namespace = ns;
+  }
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != 0) {
+    run_options.identity = pod;
+  }
+  std::string config_file;
+  std::string log_format;
+  std::string resync_period;
+  std::string max_backoff;
+  std::string watch_namespaces;
+  if (const char* w = std::getenv("TENANTDB_WATCH_NAMESPACES"); w != nullptr) {
+    watch_namespaces = w;
+  }
+  CLI::App* run = cli.add_subcommand("run", "Run the operator (the manager and its controllers)");
+  run->add_option("--config", config_file, "YAML file with any of these options (flags win)");
+  run->add_option("--kubeconfig", run_options.kubeconfig,
+                  "kubeconfig file (default: $KUBECONFIG, in-cluster, then ~/.kube/config)");
+  run->add_option("--context", run_options.context, "kubeconfig context (default: current)");
+  run->add_option("--watch-namespaces", watch_namespaces,
+                  "comma-separated namespaces to watch (default: all; env "
+                  "TENANTDB_WATCH_NAMESPACES)");
+  run->add_option("--workers", run_options.workers, "reconcile workers per controller")
+      ->check(CLI::Range(1, 64));
+  run->add_option("--resync-period", resync_period,
+                  "re-check every object this often, the drift safety net (default 10m)");
+  run->add_option("--max-backoff", max_backoff, "cap of the per-object retry backoff (default 5m)");
+  run->add_option("--leader-elect", run_options.leader_elect,
+                  "elect one active replica through a coordination.k8s.io Lease (default true)");
+  run->add_option("--leader-election-namespace", run_options.leader_election_namespace,
+                  "namespace of the Lease (default $POD_NAMESPACE or tenantdb-system)");
+  run->add_option("--leader-election-id", run_options.leader_election_id, "name of the Lease");
+  run->add_option("--identity", run_options.identity,
+                  "this replica's name in the Lease (default $POD_NAME or hostname)");
+  run->add_option("--metrics-bind-address", run_options.metrics_bind_address,
+                  "host:port of /metrics, or 0 to disable (default :8080)");
+  run->add_option("--health-probe-bind-address", run_options.health_probe_bind_address,
+                  "host:port of /healthz and /readyz, or 0 to disable (default :8081)");
+  run->add_option("--log-format", log_format, "json or text (default json in-cluster)")
+      ->check(CLI::IsMember({"json", "text"}));
+  run->add_option("--log-level", run_options.log_level, "trace, debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+
+  // --config is read before the flags so that flags win over the file.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_file = argv[i + 1];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      config_file = arg.substr(9);
+    }
+  }
+  if (!config_file.empty()) {
+    if (auto applied = ApplyConfigFile(config_file, run_options); !applied) {
+      err << "tenantdb run: " << applied.error().message << "\n";
+      return kExitUsage;
+    }
+  }
 
   // Name an unknown subcommand plainly (CLI11 would only say that one is required).
   if (argc > 1 && argv[1][0] != '-') {
@@ -46,6 +113,47 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (version->parsed()) {
     out << "tenantdb " << kVersion << "\n";
     return kExitOk;
+  }
+  if (run->parsed()) {
+    auto duration = [&](const std::string& text, const char* flag,
+                        std::chrono::seconds& target) -> bool {
+      if (text.empty()) {
+        return true;
+      }
+      auto d = api::v1alpha1::ParseGoDuration(text);
+      if (!d) {
+        err << "tenantdb run: --" << flag << ": " << d.error().message << "\n";
+        return false;
+      }
+      target = *d;
+      return true;
+    };
+    if (!duration(resync_period, "resync-period", run_options.resync_period) ||
+        !duration(max_backoff, "max-backoff", run_options.max_backoff)) {
+      return kExitUsage;
+    }
+    if (!log_format.empty()) {
+      run_options.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+    }
+    if (!watch_namespaces.empty()) {
+      run_options.watch_namespaces.clear();
+      std::string item;
+      for (char c : watch_namespaces + ",") {
+        if (c == ',') {
+          if (!item.empty()) {
+            run_options.watch_namespaces.push_back(item);
+          }
+          item.clear();
+        } else if (c != ' ') {
+          item += c;
+        }
+      }
+    }
+    if (!run_function) {
+      err << "tenantdb run: not available in this build\n";
+      return kExitFailure;
+    }
+    return run_function(run_options);
   }
   err << cli.help();
   return kExitUsage;

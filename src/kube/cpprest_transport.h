@@ -1,0 +1,44 @@
+#pragma once
+
+// HttpTransport over cpprestsdk (STYLE.md R22: cpprest_transport.cpp is the only file that
+// includes cpprest; this header does not, so nothing else sees it).
+
+#include <memory>
+#include <stop_token>
+
+#include "kube/cluster_config.h"
+#include "kube/http_transport.h"
+
+namespace tenantdb::kube {
+
+// TLS: the server is verified against ClusterConfig::ca_pem only (the system trust store only when
+// no CA is configured), including its host name or IP address; the client certificate and key are
+// loaded from memory; insecure_skip_tls_verify turns verification off. Every request carries
+// "Authorization: Bearer <token>" from the token source, read at each request.
+//
+// Threading: Send() and Stream() block the calling thread and may be called from many threads at
+// once; never call them from a cpprest/pplx continuation (PITFALLS.md). Each Stream() uses its own
+// connection. A GET that fails on a connection the server closed is retried once on a fresh
+// client (microsoft/cpprestsdk#592).
+class CpprestTransport final : public HttpTransport {
+ public:
+  // Fails (kInvalid) when the server URL or the PEM material (CA, client certificate/key) is
+  // unusable, with a message saying which.
+  static Expected<std::unique_ptr<CpprestTransport>> Create(ClusterConfig config);
+
+  ~CpprestTransport() override;
+  CpprestTransport(const CpprestTransport&) = delete;
+  CpprestTransport& operator=(const CpprestTransport&) = delete;
+
+  Expected<HttpResponse> Send(const HttpRequest& request) override;
+  Expected<HttpResponse> Stream(const HttpRequest& request, const ChunkHandler& on_chunk,
+                                std::stop_token stop) override;
+
+ private:
+  struct Impl;
+  explicit CpprestTransport(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tenantdb::kube

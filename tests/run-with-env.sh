@@ -12,6 +12,6 @@ set -a
 # shellcheck disable=SC1090
 . "$env_file"
 set +a
-export PATH="$TENANTDB_TESTENV_BIN:$PATH"
+export PATH="$TENANTDB_TESTENV_BIN:${TENANTDB_TOOLS_CACHE:-$HOME/.cache/tenantdb-tools}/bin:$PATH"
 export TENANTDB_ENV_FILE="$env_file"
 exec "$@"

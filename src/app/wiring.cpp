@@ -10,13 +10,12 @@
 #include <thread>
 
 #include "app/cli.h"
-#include "controllers/server/server_reconciler.h"
+#include "app/wiring_context.h"
 #include "kube/cluster_config.h"
 #include "kube/cpprest_http_server.h"
 #include "kube/cpprest_transport.h"
 #include "kube/gvr.h"
 #include "kube/rest_kube_api.h"
-#include "kube/watch_runner.h"
 #include "runtime/clock.h"
 #include "runtime/controller.h"
 #include "runtime/event_recorder.h"
@@ -24,12 +23,11 @@
 #include "runtime/leader_election.h"
 #include "runtime/manager.h"
 #include "runtime/metrics.h"
+#include "sql/pool.h"
 #include "sql/pqxx_executor.h"
 
 namespace tenantdb::app {
 namespace {
-
-using runtime::ObjectKey;
 
 // Blocks SIGTERM/SIGINT in every thread and turns them into a stop request on a dedicated
 // thread (sigwait), so no thread is interrupted in the middle of a write.
@@ -82,19 +80,6 @@ std::unique_ptr<runtime::HttpServer> StartServer(const std::string& what,
   return server;
 }
 
-// Calls `fn` with the object of an event, or every object of a relist.
-template <class Fn>
-void ForEachObject(const kube::WatchEvent& e, Fn&& fn) {
-  if (e.object) {
-    fn(*e.object);
-  }
-  for (const auto& obj : e.objects) {
-    if (obj) {
-      fn(*obj);
-    }
-  }
-}
-
 }  // namespace
 
 int RunOperator(const RunOptions& options) {
@@ -121,10 +106,13 @@ int RunOperator(const RunOptions& options) {
   runtime::MetricsRegistry metrics;
   runtime::RuntimeMetrics runtime_metrics(metrics);
   kube::RestKubeApi kube_api(**transport);
-  kube_api.SetRequestObserver([&runtime_metrics](std::string_view verb, int code) {
+  auto count_request = [&runtime_metrics](std::string_view verb, int code) {
     runtime_metrics.api_requests_total.WithLabels({std::string(verb), std::to_string(code)}).Inc();
-  });
-  sql::PqxxConnector sql;
+  };
+  kube_api.SetRequestObserver(count_request);
+  sql::PqxxConnector pq;
+  // Sessions are reused and bounded per server by DatabaseServer.spec.maxConnections.
+  sql::PooledConnector sql(pq);
   runtime::KubeEventRecorder recorder(kube_api, clock, {});
   auto events = [&recorder](const nlohmann::json& obj, std::string_view type,
                             std::string_view reason, const std::string& note) {
@@ -145,66 +133,16 @@ int RunOperator(const RunOptions& options) {
 
   runtime::Manager manager(health, metrics, {.shutdown_timeout = options.shutdown_timeout});
 
-  // Caches: the operator's own kinds only (never Secrets or ConfigMaps cluster-wide).
-  // Set before the manager starts the watches; the event handlers read it.
-  runtime::Controller* server_controller = nullptr;
-  auto watch = [&](const kube::Gvr& gvr, const std::string& ns,
-                   kube::WatchRunner::EventHandler on_event) {
-    kube::WatchRunnerOptions w;
-    w.watch.gvr = gvr;
-    w.watch.ns = ns;
-    w.name = ns.empty() ? gvr.resource : gvr.resource + "/" + ns;
-    auto runner = std::make_unique<kube::WatchRunner>(**transport, kube::StoreWriter(),
-                                                      std::move(on_event), std::move(w));
-    kube::StoreReader reader = runner->Reader();
-    manager.AddWatch(std::move(runner));
-    return reader;
-  };
-
-  kube::StoreReader servers = watch(kube::DatabaseServersGvr(), "", [&](const kube::WatchEvent& e) {
-    ForEachObject(e, [&](const nlohmann::json& obj) {
-      if (server_controller != nullptr) {
-        server_controller->Enqueue(ObjectKey{"", obj.at("metadata").value("name", "")});
-      }
-    });
-  });
-  // Databases are watched in every namespace (or the listed ones) to count them per server.
-  std::vector<kube::StoreReader> database_readers;
-  const std::vector<std::string> namespaces =
-      options.watch_namespaces.empty() ? std::vector<std::string>{""} : options.watch_namespaces;
-  for (const auto& ns : namespaces) {
-    database_readers.push_back(watch(kube::DatabasesGvr(), ns, [&](const kube::WatchEvent& e) {
-      ForEachObject(e, [&](const nlohmann::json& obj) {
-        if (server_controller != nullptr) {
-          const auto spec = obj.value("spec", nlohmann::json::object());
-          const auto ref = spec.value("serverRef", nlohmann::json::object());
-          server_controller->Enqueue(ObjectKey{"", ref.value("name", "default")});
-        }
-      });
-    }));
-  }
-
+  // Caches: the operator's own kinds only (never Secrets or ConfigMaps cluster-wide); each
+  // controller's wiring lives in app/wire_*.cpp.
   const std::string ca_dir =
       std::string(std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp") +
       "/tenantdb-" + std::to_string(::getpid()) + "-ca";
-  controllers::server::ServerReconciler server_reconciler(
-      servers, database_readers.front(), kube_api, sql, clock, events,
-      {.resync_period = options.resync_period, .ca_dir = ca_dir});
-  runtime::Controller::Settings cs;
-  cs.name = "databaseserver";
-  cs.workers = options.workers;
-  cs.resync_period = options.resync_period;
-  cs.rate_limiter.max_delay = options.max_backoff;
-  auto owned_server_controller =
-      std::make_unique<runtime::Controller>(server_reconciler, clock, metrics, cs, [servers] {
-        std::vector<ObjectKey> keys;
-        for (const auto& obj : servers.List()) {
-          keys.push_back({"", obj->at("metadata").value("name", "")});
-        }
-        return keys;
-      });
-  server_controller = owned_server_controller.get();
-  manager.AddController(std::move(owned_server_controller));
+  WiringContext ctx(options, **transport, kube_api, sql, clock, metrics, manager, events, ca_dir);
+  ctx.api_observer = count_request;
+  WireServerController(ctx);
+  WireDatabaseController(ctx);
+  WireRoleController(ctx);
 
   if (options.leader_elect) {
     runtime::LeaderElector::Settings ls;
@@ -217,10 +155,10 @@ int RunOperator(const RunOptions& options) {
 
   std::stop_source stop;
   signals.Start(stop);
-  spdlog::info(
-      "Starting tenantdb leader_elect={} workers={} namespaces={}", options.leader_elect,
-      options.workers,
-      options.watch_namespaces.empty() ? std::string("all") : std::to_string(namespaces.size()));
+  spdlog::info("Starting tenantdb leader_elect={} workers={} namespaces={}", options.leader_elect,
+               options.workers,
+               options.watch_namespaces.empty() ? std::string("all")
+                                                : std::to_string(options.watch_namespaces.size()));
   const int code = manager.Run(stop.get_token());
   if (metrics_server) {
     metrics_server->Stop();

@@ -254,4 +254,53 @@ void StoreWriter::Replace(const std::vector<std::shared_ptr<const json>>& object
   // `fresh` now holds the old content and frees it here, outside the lock.
 }
 
+std::shared_ptr<const json> CacheView::Get(std::string_view ns, std::string_view name) const {
+  for (const auto& reader : readers_) {
+    if (auto obj = reader.Get(ns, name)) {
+      return obj;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<std::shared_ptr<const json>> CacheView::List() const {
+  if (readers_.size() == 1) {
+    return readers_.front().List();
+  }
+  std::vector<std::shared_ptr<const json>> out;
+  for (const auto& reader : readers_) {
+    auto part = reader.List();
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const json>> CacheView::ListInNamespace(std::string_view ns) const {
+  std::vector<std::shared_ptr<const json>> out;
+  for (const auto& reader : readers_) {
+    auto part = reader.ListInNamespace(ns);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<const json>> CacheView::ListByLabel(std::string_view key,
+                                                                std::string_view value) const {
+  std::vector<std::shared_ptr<const json>> out;
+  for (const auto& reader : readers_) {
+    auto part = reader.ListByLabel(key, value);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+bool CacheView::HasSynced() const {
+  for (const auto& reader : readers_) {
+    if (!reader.HasSynced()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace tenantdb::kube

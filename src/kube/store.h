@@ -50,6 +50,25 @@ class StoreReader {
   std::shared_ptr<const detail::StoreState> state_;
 };
 
+// The StoreReaders of one kind watched in several namespaces (one watch per namespace when the
+// operator is limited to a list), read as one cache. With a single reader it is that reader.
+class CacheView {
+ public:
+  CacheView() = default;
+  explicit CacheView(std::vector<StoreReader> readers) : readers_(std::move(readers)) {}
+  void Add(StoreReader reader) { readers_.push_back(std::move(reader)); }
+
+  std::shared_ptr<const json> Get(std::string_view ns, std::string_view name) const;
+  std::vector<std::shared_ptr<const json>> List() const;
+  std::vector<std::shared_ptr<const json>> ListInNamespace(std::string_view ns) const;
+  std::vector<std::shared_ptr<const json>> ListByLabel(std::string_view key,
+                                                       std::string_view value) const;
+  bool HasSynced() const;
+
+ private:
+  std::vector<StoreReader> readers_;
+};
+
 // Write side of the object cache: one per watched resource, owned by its watcher thread
 // (STYLE.md R10). Move-only so there is exactly one writer.
 class StoreWriter {

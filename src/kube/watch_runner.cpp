@@ -34,6 +34,7 @@ WatchRunner::WatchRunner(HttpTransport& transport, StoreWriter writer, EventHand
       name_(options.name.empty() ? options.watch.gvr.resource : std::move(options.name)),
       now_(std::move(options.now)),
       random_(std::move(options.random)),
+      on_request_(std::move(options.on_request)),
       rng_(std::random_device{}()),
       machine_(std::move(options.watch), [this] { return Random(); }) {}
 
@@ -125,6 +126,9 @@ void WatchRunner::Deliver(std::vector<WatchEvent>& events) {
 
 WatchRunner::Step WatchRunner::DoList(const HttpRequest& request) {
   Expected<HttpResponse> response = transport_.Send(request);
+  if (on_request_) {
+    on_request_("list", response ? response->status : 0);
+  }
   if (!response) {
     Step step = machine_.OnTransportError(response.error(), Now());
     spdlog::warn("Watch list failed resource={} error={} retry_in_ms={}", name_,
@@ -170,6 +174,9 @@ WatchRunner::Step WatchRunner::DoWatch(const HttpRequest& request, const std::st
     return !stop.stop_requested();
   };
   Expected<HttpResponse> response = transport_.Stream(request, on_chunk, stop);
+  if (on_request_) {
+    on_request_("watch", response ? response->status : 0);
+  }
   if (failure) {
     std::rethrow_exception(failure);
   }

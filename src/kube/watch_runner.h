@@ -7,6 +7,7 @@
 #include <random>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "kube/http_transport.h"
@@ -23,6 +24,9 @@ struct WatchRunnerOptions {
   std::function<std::chrono::steady_clock::time_point()> now;
   // Uniform numbers in [0, 1) for the jitters. Default: a randomly seeded std::mt19937_64.
   std::function<double()> random;
+  // Called after each LIST ("list") and WATCH ("watch") request with the HTTP status (0 for a
+  // transport failure), like RestKubeApi's request observer: both feed the API request metric.
+  std::function<void(std::string_view verb, int code)> on_request;
 };
 
 // Drives one WatchStateMachine over an HttpTransport on its own thread (STYLE.md R9, R10):
@@ -78,6 +82,7 @@ class WatchRunner {
   std::string name_;
   std::function<std::chrono::steady_clock::time_point()> now_;
   std::function<double()> random_;
+  std::function<void(std::string_view, int)> on_request_;
   std::mt19937_64 rng_;
   WatchStateMachine machine_;
   WatchFramer framer_;

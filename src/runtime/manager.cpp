@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <thread>
+
 namespace tenantdb::runtime {
 
 Manager::Manager(Health& health, MetricsRegistry& metrics, Settings settings)
@@ -110,8 +113,30 @@ int Manager::Run(std::stop_token stop) {
     cv_.wait_for(lock, synced ? std::chrono::seconds(2) : std::chrono::milliseconds(100));
   }
   lock.unlock();
-  Shutdown();
+  ShutdownWithin(settings_.shutdown_timeout);
   return exit_code;
+}
+
+void Manager::ShutdownWithin(std::chrono::seconds timeout) {
+  // controller-runtime's GracefulShutdownTimeout: a reconcile stuck in a slow SQL statement or an
+  // API call must not keep the process alive past the pod's termination grace period.
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::thread watchdog([&] {
+    std::unique_lock done_lock(done_mu);
+    if (!done_cv.wait_for(done_lock, timeout, [&] { return done; })) {
+      spdlog::error("Shutdown did not finish in time timeout_s={}: exiting now", timeout.count());
+      std::_Exit(kExitLostLeadership);
+    }
+  });
+  Shutdown();
+  {
+    const std::lock_guard done_lock(done_mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  watchdog.join();
 }
 
 void Manager::Shutdown() {

@@ -43,6 +43,8 @@ class Manager {
  private:
   void SyncWatchCounters();
   void Shutdown();
+  // Shutdown(), and exit(1) from a watchdog if it takes longer than `timeout`.
+  void ShutdownWithin(std::chrono::seconds timeout);
 
   Health& health_;
   MetricsRegistry& metrics_;

@@ -17,6 +17,9 @@ struct ConnectionParams {
   std::optional<std::string> sslrootcert;  // path of a PEM file
   std::string application_name = "tenantdb";
   int connect_timeout_seconds = 10;
+  // The operator's own session budget on this server (DatabaseServer.spec.maxConnections), for
+  // a pooling connector; 0 = its default. Not a libpq parameter.
+  int max_sessions = 0;
 };
 
 // libpq keyword/value connection string with every value single-quoted and escaped, so no

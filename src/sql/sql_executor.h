@@ -29,6 +29,10 @@ class SqlExecutor {
   virtual Expected<Rows> Query(const Statement& statement) = 0;
   // Runs statements in one transaction; all or nothing.
   virtual Expected<void> ExecuteInTransaction(const std::vector<Statement>& statements) = 0;
+  // The SCRAM-SHA-256 verifier of `password` for `user`, computed client-side by libpq
+  // (PQencryptPasswordConn), so the clear password never travels to the server or its log.
+  virtual Expected<std::string> EncryptPassword(const std::string& user,
+                                                const std::string& password) = 0;
 };
 
 class SqlConnector {

@@ -13,6 +13,8 @@ cleanup() {
   kubectl delete databaseserver e2e-good e2e-badpw e2e-nosecret e2e-closed --ignore-not-found >/dev/null 2>&1 || true
   kubectl -n tenantdb-system delete secret e2e-admin e2e-badpw --ignore-not-found >/dev/null 2>&1 || true
   kubectl -n tenantdb-system delete lease e2e-leader --ignore-not-found >/dev/null 2>&1 || true
+  kubectl -n tenantdb-system delete serviceaccount e2e-late --ignore-not-found >/dev/null 2>&1 || true
+  kubectl delete clusterrolebinding e2e-late --ignore-not-found >/dev/null 2>&1 || true
   # PostgreSQL must be running for the tests after this one.
   "$repo/scripts/testenv" start postgres --env-file "$TENANTDB_ENV_FILE" >/dev/null 2>&1 || true
   rm -rf "$tmp"
@@ -43,12 +45,37 @@ YAML
   server e2e-nosecret e2e-missing "$PGPORT"; echo ---; server e2e-closed e2e-admin "$closed_port"; } |
   kubectl apply -f - >/dev/null
 
+# 0. /readyz waits for the caches: an operator whose ServiceAccount may not list yet is live
+#    but not ready; once RBAC is granted its watches retry, sync, and /readyz passes.
+kubectl -n tenantdb-system create serviceaccount e2e-late >/dev/null
+late_kubeconfig=$tmp/late.kubeconfig
+cp "$TENANTDB_OPERATOR_KUBECONFIG" "$late_kubeconfig"
+kubectl --kubeconfig "$late_kubeconfig" config set-credentials \
+  "$(kubectl --kubeconfig "$late_kubeconfig" config view -o jsonpath='{.users[0].name}')" \
+  --token="$(kubectl -n tenantdb-system create token e2e-late)" >/dev/null
+lport=$(free_port)
+"$TENANTDB_BIN" run --kubeconfig "$late_kubeconfig" --leader-elect=false --max-backoff 5s \
+  --metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$lport" >"$tmp/late.log" 2>&1 &
+pids+=($!)
+late_pid=$!
+check "without list rights: /healthz answers 200" wait_until 60 curl -fsS "http://127.0.0.1:$lport/healthz"
+sleep 2
+code=$(curl -s -o "$tmp/readyz.txt" -w '%{http_code}' "http://127.0.0.1:$lport/readyz" || true)
+check "before the caches sync: /readyz answers 503 ($code: $(head -c 200 "$tmp/readyz.txt"))" test "$code" = 503
+kubectl create clusterrolebinding e2e-late --clusterrole=tenantdb \
+  --serviceaccount=tenantdb-system:e2e-late >/dev/null
+check "once RBAC allows the lists: /readyz answers 200" \
+  wait_until 120 curl -fsS "http://127.0.0.1:$lport/readyz"
+kill -TERM "$late_pid"
+wait "$late_pid" || true
+
 # 1. One operator, no leader election.
 mport=$(free_port); hport=$(free_port)
 "$TENANTDB_BIN" run --kubeconfig "$TENANTDB_OPERATOR_KUBECONFIG" --leader-elect=false \
   --resync-period 5s --max-backoff 5s --metrics-bind-address "127.0.0.1:$mport" \
   --health-probe-bind-address "127.0.0.1:$hport" --log-level debug >"$tmp/op1.log" 2>&1 &
 pids+=($!)
+op1_pid=$!
 check "/healthz answers 200" wait_until 60 curl -fsS "http://127.0.0.1:$hport/healthz"
 check "/readyz answers 200 once the caches synced" wait_until 60 curl -fsS "http://127.0.0.1:$hport/readyz"
 check "DatabaseServer e2e-good becomes Ready (kubectl wait)" \
@@ -91,9 +118,9 @@ check "no password in the operator's debug log" \
   bash -c '! grep -qF -- "$1" "$2"' _ "$TENANTDB_PG_ADMIN_PASSWORD" "$tmp/op1.log"
 check "no password in the PostgreSQL log" \
   bash -c '! grep -qF -- "$1" "$2"' _ "$TENANTDB_PG_ADMIN_PASSWORD" "$TENANTDB_PG_LOG"
-kill -TERM "${pids[0]}"
+kill -TERM "$op1_pid"
 t0=$SECONDS
-wait "${pids[0]}" && rc=0 || rc=$?
+wait "$op1_pid" && rc=0 || rc=$?
 check "SIGTERM: exits 0 within 10 s (rc=$rc, $((SECONDS - t0)) s)" bash -c "[[ $rc -eq 0 && $((SECONDS - t0)) -le 10 ]]"
 
 # 2. Two replicas with leader election: exactly one holds the Lease; kill -9 it, the other

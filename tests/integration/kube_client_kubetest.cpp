@@ -450,7 +450,37 @@ TEST_F(KubeClientTest, WatchIdleTimeoutIsTransient) {
   EXPECT_LT(steady_clock::now() - start, seconds(15));
 }
 
+// POSTs to etcd's JSON gateway (the test harness's etcd, plain HTTP on loopback).
+json EtcdPost(const std::string& path, const json& body) {
+  ClusterConfig config;
+  config.server = Env("TENANTDB_ETCD_ENDPOINT");
+  auto etcd = CpprestTransport::Create(config);
+  if (!etcd) {
+    ADD_FAILURE() << etcd.error().message;
+    return json();
+  }
+  HttpRequest request;
+  request.method = "POST";
+  request.path = path;
+  request.body = body.dump();
+  request.content_type = "application/json";
+  auto response = (*etcd)->Send(request);
+  if (!response) {
+    ADD_FAILURE() << response.error().message;
+    return json();
+  }
+  EXPECT_EQ(response->status, 200) << path << ": " << response->body;
+  return json::parse(response->body, nullptr, false);
+}
+
 TEST_F(KubeClientTest, WatchOfAnExpiredResourceVersionIsGone) {
+  // A young etcd still has revision 1: compact its history first so that "1" is truly expired.
+  const json range = EtcdPost("/v3/kv/range", {{"key", "Zm9v"}});  // "foo"
+  const std::string revision = range.is_object() && range.contains("header")
+                                   ? range["header"].value("revision", "")
+                                   : std::string();
+  ASSERT_FALSE(revision.empty()) << range.dump();
+  EtcdPost("/v3/kv/compaction", {{"revision", revision}, {"physical", true}});
   WatchRequestOptions opts;
   opts.resource_version = "1";
   opts.timeout = seconds(5);

@@ -62,6 +62,7 @@ Expected<sql::ConnectionParams> ServerConnectionParams(kube::KubeApi& kube,
   TENANTDB_TRY(p.user, SecretValue(secret, ref.username_key.value_or("username")));
   TENANTDB_TRY(p.password, SecretValue(secret, ref.password_key.value_or("password")));
   p.sslmode = std::string(v1::ToString(spec.ssl_mode.value_or(v1::kDefaultSslMode)));
+  p.max_sessions = spec.max_connections.value_or(v1::kDefaultMaxConnections);
   if (spec.ssl_root_cert_secret_ref) {
     const auto& ca_ref = *spec.ssl_root_cert_secret_ref;
     TENANTDB_TRY(const auto ca_secret,

@@ -10,7 +10,7 @@ namespace tenantdb::controllers::server {
 
 namespace v1 = api::v1alpha1;
 
-ServerReconciler::ServerReconciler(kube::StoreReader servers, kube::StoreReader databases,
+ServerReconciler::ServerReconciler(kube::CacheView servers, kube::CacheView databases,
                                    kube::KubeApi& kube, sql::SqlConnector& sql,
                                    runtime::Clock& clock, EventSink events, Settings settings)
     : servers_(std::move(servers)),

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/v1alpha1/database_server_types.h"
+#include "controllers/common/event_sink.h"
 #include "controllers/server/server_status.h"
 #include "kube/kube_api.h"
 #include "kube/store.h"
@@ -13,10 +14,6 @@
 #include "sql/sql_executor.h"
 
 namespace tenantdb::controllers {
-
-// Sends an Event about an object: (object, type "Normal"/"Warning", reason, note).
-using EventSink = std::function<void(const nlohmann::json& object, std::string_view type,
-                                     std::string_view reason, const std::string& note)>;
 
 namespace server {
 
@@ -28,7 +25,7 @@ class ServerReconciler final : public runtime::Reconciler {
     std::chrono::seconds resync_period{600};
     std::string ca_dir;  // where CA bundles from sslRootCertSecretRef are written for libpq
   };
-  ServerReconciler(kube::StoreReader servers, kube::StoreReader databases, kube::KubeApi& kube,
+  ServerReconciler(kube::CacheView servers, kube::CacheView databases, kube::KubeApi& kube,
                    sql::SqlConnector& sql, runtime::Clock& clock, EventSink events,
                    Settings settings);
 
@@ -39,8 +36,8 @@ class ServerReconciler final : public runtime::Reconciler {
   Expected<sql::ConnectionParams> ConnectionFor(const api::v1alpha1::DatabaseServer& server);
   int CountDatabases(const std::string& server_name) const;
 
-  kube::StoreReader servers_;
-  kube::StoreReader databases_;
+  kube::CacheView servers_;
+  kube::CacheView databases_;
   kube::KubeApi& kube_;
   sql::SqlConnector& sql_;
   runtime::Clock& clock_;

@@ -185,5 +185,24 @@ TEST(StoreTest, ManyReadersWhileOneWriterWrites) {
   EXPECT_LE(reader.Size(), 50u);
 }
 
+TEST(CacheViewTest, ReadsSeveralNamespaceStoresAsOne) {
+  StoreWriter a;
+  StoreWriter b;
+  a.Apply(Event(WatchEventType::kAdded, Obj("ns-a", "db1", "1", {{"team", "x"}})));
+  b.Apply(Event(WatchEventType::kAdded, Obj("ns-b", "db2", "2", {{"team", "x"}})));
+  b.Apply(Event(WatchEventType::kAdded, Obj("ns-b", "db3", "3")));
+  const CacheView view({a.Reader(), b.Reader()});
+  EXPECT_TRUE(view.Get("ns-b", "db2"));
+  EXPECT_EQ(view.Get("ns-a", "db2"), nullptr);
+  EXPECT_THAT(Names(view.List()), ElementsAre("db1", "db2", "db3"));
+  EXPECT_THAT(Names(view.ListInNamespace("ns-b")), ElementsAre("db2", "db3"));
+  EXPECT_THAT(Names(view.ListByLabel("team", "x")), ElementsAre("db1", "db2"));
+  EXPECT_FALSE(view.HasSynced());
+  a.Replace({Obj("ns-a", "db1", "1")});
+  EXPECT_FALSE(view.HasSynced());  // every store must have synced
+  b.Replace({});
+  EXPECT_TRUE(view.HasSynced());
+}
+
 }  // namespace
 }  // namespace tenantdb::kube

@@ -380,5 +380,31 @@ TEST(WatchRunnerTest, AThrowingHandlerDoesNotStopTheWatch) {
   EXPECT_EQ(calls, 3);
 }
 
+TEST(WatchRunnerTest, ReportsEveryListAndWatchRequestToTheObserver) {
+  ScriptedTransport transport;
+  ScriptedTransport::Reply refused;
+  refused.status = 500;
+  refused.body = R"({"kind":"Status","code":500})";
+  transport.AddList(std::move(refused));
+  transport.AddList(ListBody("10", {Obj("a", "5")}));
+  transport.AddStream(StreamReply({Line("ADDED", Obj("c", "11"))}));
+  std::mutex mu;
+  std::vector<std::string> seen;
+  WatchRunnerOptions options = FastOptions();
+  options.on_request = [&](std::string_view verb, int code) {
+    const std::lock_guard lock(mu);
+    seen.push_back(std::string(verb) + " " + std::to_string(code));
+  };
+  WatchRunner runner(transport, StoreWriter(), {}, std::move(options));
+  runner.Start();
+  ASSERT_TRUE(Eventually([&] { return transport.Streamed().size() >= 2; }));
+  runner.Stop();
+  const std::lock_guard lock(mu);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen[0], "list 500");
+  EXPECT_EQ(seen[1], "list 200");
+  EXPECT_EQ(seen[2], "watch 200");
+}
+
 }  // namespace
 }  // namespace tenantdb::kube

@@ -1,8 +1,56 @@
+#include <memory>
+
 #include "app/wiring_context.h"
+#include "common/password.h"
+#include "controllers/role/role_reconciler.h"
 
 namespace tenantdb::app {
 
-// Not wired yet.
-void WireRoleController(WiringContext& /*ctx*/) {}
+// The DatabaseRole controller ("role"). A role is reconciled on its own events and on events of
+// its Database (every role of that namespace whose spec.databaseRef names it), so a role waiting
+// for its Database proceeds as soon as the Database turns Ready. Secrets are not watched (the
+// operator's RBAC has no list/watch on secrets, and caching every Secret is how operators run out
+// of memory): drift of a credentials Secret or of a passwordSecretRef Secret is picked up on the
+// periodic resync (--resync-period).
+void WireRoleController(WiringContext& ctx) {
+  SharedKind& roles = ctx.Watch(kube::DatabaseRolesGvr(), /*namespaced=*/true);
+  SharedKind& databases = ctx.Watch(kube::DatabasesGvr(), /*namespaced=*/true);
+  SharedKind& servers = ctx.Watch(kube::DatabaseServersGvr(), /*namespaced=*/false);
+
+  namespace role = controllers::role;
+  auto& reconciler = ctx.Keep<role::RoleReconciler>(
+      roles.cache, databases.cache, servers.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events,
+      [] { return GeneratePassword(); },
+      role::RoleReconciler::Settings{.resync_period = ctx.options.resync_period,
+                                     .ca_dir = ctx.ca_dir});
+  auto key_of = [](const nlohmann::json& obj) {
+    const auto& md = obj.at("metadata");
+    return runtime::ObjectKey{md.value("namespace", ""), md.value("name", "")};
+  };
+  auto controller = std::make_unique<runtime::Controller>(reconciler, ctx.clock, ctx.metrics,
+                                                          ctx.ControllerSettings("role"),
+                                                          [cache = roles.cache, key_of] {
+                                                            std::vector<runtime::ObjectKey> keys;
+                                                            for (const auto& obj : cache.List()) {
+                                                              keys.push_back(key_of(*obj));
+                                                            }
+                                                            return keys;
+                                                          });
+  runtime::Controller* c = controller.get();
+  roles.handlers.push_back([c, key_of](const nlohmann::json& obj) { c->Enqueue(key_of(obj)); });
+  databases.handlers.push_back([c, cache = roles.cache, key_of](const nlohmann::json& database) {
+    const auto& md = database.at("metadata");
+    const std::string ns = md.value("namespace", "");
+    const std::string name = md.value("name", "");
+    for (const auto& obj : cache.ListInNamespace(ns)) {
+      const auto spec = obj->value("spec", nlohmann::json::object());
+      const auto ref = spec.value("databaseRef", nlohmann::json::object());
+      if (ref.value("name", "") == name) {
+        c->Enqueue(key_of(*obj));
+      }
+    }
+  });
+  ctx.manager.AddController(std::move(controller));
+}
 
 }  // namespace tenantdb::app

@@ -1,0 +1,111 @@
+#pragma once
+
+// The Database planner (STYLE.md R2-R3): a pure function of (desired spec, observed server state)
+// to SQL actions, drift entries and an optional conflict. No I/O here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/v1alpha1/database_types.h"
+#include "common/expected.h"
+#include "sql/actions.h"
+#include "sql/catalog.h"
+
+namespace tenantdb::controllers::database {
+
+// The ownership marker tenantdb writes as the database's comment: "tenantdb:<namespace>/<name>".
+inline constexpr std::string_view kMarkerPrefix = "tenantdb:";
+std::string OwnershipMarker(std::string_view ns, std::string_view name);
+
+// Drift field names (status.drift[].field).
+inline constexpr std::string_view kDriftOwner = "owner";
+inline constexpr std::string_view kDriftConnectionLimit = "connectionLimit";
+inline constexpr std::string_view kDriftComment = "comment";
+inline constexpr std::string_view kDriftPublicDatabaseAccess = "publicDatabaseAccess";
+inline constexpr std::string_view kDriftPublicSchemaCreate = "publicSchemaCreate";
+// "extensions[<name>]", "extensions[<name>].version", "schemas[<name>]", "schemas[<name>].owner".
+
+struct DesiredSchema {
+  std::string name;
+  std::string owner;
+  api::v1alpha1::Ensure ensure = api::v1alpha1::Ensure::kPresent;
+  bool operator==(const DesiredSchema&) const = default;
+};
+
+// The spec with every default and computed name resolved.
+struct DesiredDatabase {
+  std::string server;  // DatabaseServer name, for messages
+  std::string name;    // PostgreSQL database name
+  std::string owner;   // owner role (NOLOGIN, created when absent)
+  std::string marker;  // OwnershipMarker(namespace, metadata.name)
+  std::string encoding = "UTF8";
+  std::optional<std::string> locale;
+  std::string template_name = "template1";
+  std::int32_t connection_limit = -1;
+  std::vector<api::v1alpha1::DatabaseExtension> extensions;  // ensure defaulted
+  std::vector<DesiredSchema> schemas;                        // owner and ensure resolved
+  bool adopt = false;
+  api::v1alpha1::DriftPolicy drift_policy = api::v1alpha1::DriftPolicy::kCorrect;
+  bool operator==(const DesiredDatabase&) const = default;
+};
+
+// Resolves defaults and computed names (EffectiveDatabaseName, EffectiveOwner, ...). kInvalid
+// (reason InvalidSpec) when a computed name is not acceptable.
+Expected<DesiredDatabase> Desire(const api::v1alpha1::Database& database);
+
+// Objects inside the database, read with a session connected to it.
+struct ObservedObjects {
+  std::vector<sql::ObservedExtension> extensions;
+  std::vector<sql::ObservedSchema> schemas;
+};
+
+// What the server holds. `objects` is absent when the database does not exist (or was not read
+// because it is someone else's).
+struct ObservedState {
+  std::optional<sql::ObservedDatabase> database;
+  std::optional<sql::ObservedRole> owner_role;  // the desired owner role
+  // The admin role tenantdb logs in as. When it is not a superuser it must be a member of the
+  // owner role to create the database OWNER it, connect to it after PUBLIC lost CONNECT, and
+  // act as its owner; the plan grants that membership when it has anything to do.
+  std::optional<sql::ObservedRole> admin_role;
+  std::optional<ObservedObjects> objects;
+};
+
+// Whose database an existing database is.
+enum class Ownership {
+  kAbsent,     // no such database: create it
+  kOurs,       // carries this object's marker
+  kAdoptable,  // no tenantdb marker, spec.adopt is true: take it over (write the marker)
+  kConflict,   // another object's marker, or no marker without spec.adopt
+};
+Ownership ClassifyOwnership(const DesiredDatabase& desired,
+                            const std::optional<sql::ObservedDatabase>& database);
+
+struct DatabasePlan {
+  std::vector<sql::SqlAction> actions;
+  // Differences with the spec under driftPolicy Detect (empty under Correct and Ignore).
+  std::vector<api::v1alpha1::DriftEntry> drift;
+  // Set when the database exists and is not ours to manage: nothing is to be touched.
+  std::optional<std::string> conflict;
+  // Differences tenantdb never corrects (encoding, locale), as sentences for the Ready message.
+  std::vector<std::string> immutable_differences;
+  bool creates_database = false;
+};
+
+// Pure. For a missing database: owner role (NOLOGIN) when absent, CREATE DATABASE, the marker
+// comment, REVOKE ALL ON DATABASE FROM PUBLIC, REVOKE CREATE ON SCHEMA public FROM PUBLIC, then
+// the declared extensions and schemas. For an existing one: adoption check, then drift (owner,
+// connection limit, marker, PUBLIC access, extensions, schemas) handled by driftPolicy.
+DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& observed);
+
+// Pure helpers for deletion.
+// The owner role is dropped with the database (reclaimPolicy Delete) only when tenantdb named it
+// (spec.owner unset: "<database>_owner") and it cannot log in; the caller also checks that it
+// owns no other database.
+bool OwnerRoleIsOurs(const api::v1alpha1::Database& database,
+                     const std::optional<sql::ObservedRole>& owner_role);
+
+}  // namespace tenantdb::controllers::database

@@ -1,0 +1,437 @@
+#include "controllers/role/role_reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "api/v1alpha1/database_server_types.h"
+#include "api/v1alpha1/database_types.h"
+#include "common/logging.h"
+#include "controllers/common/namespace_policy.h"
+#include "controllers/common/status_writer.h"
+#include "controllers/role/credentials.h"
+#include "controllers/role/role_plan.h"
+#include "controllers/server/server_connection.h"
+#include "kube/gvr.h"
+#include "runtime/controller.h"
+#include "runtime/finalizer.h"
+#include "sql/actions.h"
+#include "sql/catalog.h"
+
+namespace tenantdb::controllers::role {
+
+namespace v1 = api::v1alpha1;
+using nlohmann::json;
+
+namespace {
+
+// The relations of every user schema of the connected database. (Not in sql/catalog.h, whose
+// readers return privileges, not the objects a schema-wide grant must cover.)
+Expected<DatabaseObjects> ReadObjects(sql::SqlExecutor& session) {
+  DatabaseObjects objects;
+  TENANTDB_TRY(const auto schemas, sql::ReadSchemas(session));
+  for (const auto& s : schemas) {
+    objects[s.name];
+  }
+  TENANTDB_TRY(const sql::Rows rows,
+               session.Query({"SELECT n.nspname, c.relname, c.relkind::text "
+                              "FROM pg_catalog.pg_class c "
+                              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                              "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
+                              "AND n.nspname NOT LIKE 'pg\\_%' "
+                              "AND n.nspname <> 'information_schema'",
+                              {}}));
+  for (const auto& row : rows) {
+    if (row.size() != 3 || !row[0] || !row[1] || !row[2]) {
+      continue;
+    }
+    auto& schema = objects[*row[0]];
+    (*row[2] == "S" ? schema.sequences : schema.tables).insert(*row[1]);
+  }
+  return objects;
+}
+
+Error WithReason(Error e, std::string_view reason) {
+  e.reason = std::string(reason);
+  return e;
+}
+
+}  // namespace
+
+RoleReconciler::RoleReconciler(kube::CacheView roles, kube::CacheView databases,
+                               kube::CacheView servers, kube::KubeApi& kube, sql::SqlConnector& sql,
+                               runtime::Clock& clock, EventSink events,
+                               std::function<std::string()> generate_password, Settings settings)
+    : roles_(std::move(roles)),
+      databases_(std::move(databases)),
+      servers_(std::move(servers)),
+      kube_(kube),
+      sql_(sql),
+      clock_(clock),
+      events_(std::move(events)),
+      generate_password_(std::move(generate_password)),
+      settings_(std::move(settings)) {}
+
+void RoleReconciler::Event(const json& obj, std::string_view type, std::string_view reason,
+                           const std::string& note) {
+  if (events_) {
+    events_(obj, type, reason, note);
+  }
+}
+
+Expected<runtime::Result> RoleReconciler::Reconcile(const runtime::ObjectKey& key) {
+  const auto obj = roles_.Get(key.ns, key.name);
+  if (!obj) {
+    return runtime::Result{};  // gone: the finalizer already ran
+  }
+  return runtime::RunWithFinalizer(
+      kube_, kube::DatabaseRolesGvr(), *obj, kRoleFinalizer,
+      [this](const json& o) { return Apply(o); }, [this](const json& o) { return Cleanup(o); });
+}
+
+Expected<runtime::Result> RoleReconciler::Apply(const json& obj) {
+  v1::DatabaseRole role;
+  TENANTDB_TRY_VOID(v1::Decode(obj, "", role));
+  v1::ApplyDefaults(role);
+
+  RoleOutcome outcome;
+  outcome.privileges =
+      std::string(v1::ToString(role.spec.privileges.value_or(v1::kDefaultPrivileges)));
+  auto requeue = Converge(obj, role, outcome);
+  if (!requeue) {
+    outcome.error = requeue.error();
+  }
+  const v1::DatabaseRoleStatus status =
+      ComputeRoleStatus(role, outcome, v1::ToTimestamp(clock_.Now()));
+  const json current = obj.value("status", json::object());
+  TENANTDB_TRY(const bool written,
+               WriteStatusIfChanged(kube_, kube::DatabaseRolesGvr(), role.metadata.ns,
+                                    role.metadata.name, current, v1::Encode(status)));
+  const auto* before = v1::FindStatusCondition(role.status.conditions, v1::kReady);
+  const auto* after = v1::FindStatusCondition(status.conditions, v1::kReady);
+  if (written && after != nullptr &&
+      (before == nullptr || before->status != after->status || before->reason != after->reason)) {
+    Event(obj, after->status == v1::ConditionStatus::kTrue ? "Normal" : "Warning", after->reason,
+          after->message);
+  }
+  if (!requeue) {
+    return requeue.error();
+  }
+  return runtime::Result{.requeue_after = std::chrono::milliseconds(*requeue)};
+}
+
+Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
+                                                        const v1::DatabaseRole& role,
+                                                        RoleOutcome& outcome) {
+  const std::string& ns = role.metadata.ns;
+  const auto& spec = role.spec;
+  const auto now = clock_.Now();
+  TENANTDB_TRY(outcome.role_name, v1::EffectiveRoleName(role));
+  TENANTDB_TRY(outcome.secret_name, v1::EffectiveSecretName(role));
+  const std::string& role_name = outcome.role_name;
+  const std::string& secret_name = outcome.secret_name;
+  if (spec.password_rotation &&
+      spec.password_rotation->strategy == v1::RotationStrategy::kAlternatingUsers) {
+    return Error::Invalid(
+        "spec.passwordRotation.strategy AlternatingUsers is not supported by this version of "
+        "tenantdb: use InPlace.");
+  }
+
+  // The Database and its server, from the caches.
+  const auto db_obj = databases_.Get(ns, spec.database_ref.name);
+  if (!db_obj) {
+    return Error::Dependency("Database " + ns + "/" + spec.database_ref.name +
+                             " (spec.databaseRef) does not exist: create it or fix "
+                             "spec.databaseRef.name.");
+  }
+  v1::Database db;
+  TENANTDB_TRY_VOID(v1::Decode(*db_obj, "", db));
+  v1::ApplyDefaults(db);
+  if (!v1::IsStatusConditionTrue(db.status.conditions, v1::kReady)) {
+    const auto* ready = v1::FindStatusCondition(db.status.conditions, v1::kReady);
+    return Error::Dependency(
+        "Database " + ns + "/" + spec.database_ref.name + " is not Ready yet" +
+        (ready != nullptr ? " (" + ready->reason + ": " + ready->message + ")" : std::string()) +
+        "; tenantdb waits for it.");
+  }
+  TENANTDB_TRY(outcome.database_name, v1::EffectiveDatabaseName(db));
+  TENANTDB_TRY(const std::string owner, v1::EffectiveOwner(db));
+  const std::string server_name = v1::EffectiveServerName(db);
+  const auto server_obj = servers_.Get("", server_name);
+  if (!server_obj) {
+    return Error::Dependency("DatabaseServer \"" + server_name + "\" of Database " + ns + "/" +
+                             db.metadata.name + " does not exist.");
+  }
+  v1::DatabaseServer server;
+  TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
+  v1::ApplyDefaults(server);
+  std::map<std::string, std::string> ns_labels;
+  if (NeedsNamespaceLabels(server.spec, ns)) {
+    TENANTDB_TRY(const auto ns_obj, kube_.Get(kube::NamespacesGvr(), "", ns));
+    if (ns_obj) {
+      const json labels = ns_obj->value("metadata", json::object()).value("labels", json::object());
+      for (const auto& [k, v] : labels.items()) {
+        ns_labels[k] = v.is_string() ? v.get<std::string>() : "";
+      }
+    }
+  }
+  if (!IsNamespaceAllowed(server.spec, ns, ns_labels)) {
+    return Error::Permission(NamespaceNotAllowedMessage(server, ns),
+                             std::string(v1::reason::kNamespaceNotAllowed));
+  }
+
+  // The credentials Secret (direct GET): ours, absent, or someone else's.
+  TENANTDB_TRY(const auto existing, kube_.Get(kube::SecretsGvr(), ns, secret_name));
+  const SecretOwnership ownership = ClassifySecret(existing, role.metadata.uid);
+  if (ownership == SecretOwnership::kForeign) {
+    return Error::Dependency(
+        "Secret " + ns + "/" + secret_name +
+            " exists and is not owned by this DatabaseRole; tenantdb leaves it untouched. Set "
+            "spec.secretName to another name, or delete that Secret.",
+        std::string(v1::reason::kConflictingResource));
+  }
+  const bool ours = ownership == SecretOwnership::kOurs;
+
+  // The password: brought by the user, kept from the Secret, or new (first time, rotation).
+  std::string password;
+  std::optional<std::chrono::system_clock::time_point> next_rotation;
+  std::optional<v1::Timestamp> changed_at = role.status.password_changed_at;
+  if (ours) {
+    if (auto a = Annotation(*existing, kPasswordChangedAtAnnotation)) {
+      if (auto t = v1::ParseRfc3339(*a)) {
+        changed_at = *t;
+      }
+    }
+  }
+  if (spec.password_secret_ref) {
+    const auto& ref = *spec.password_secret_ref;
+    const std::string key = ref.key.value_or(std::string(v1::kDefaultPasswordSecretKey));
+    TENANTDB_TRY(const auto secret, kube_.Get(kube::SecretsGvr(), ns, ref.name));
+    if (!secret) {
+      return Error::Dependency("Secret " + ns + "/" + ref.name +
+                                   " (spec.passwordSecretRef) does not exist: create it, or fix "
+                                   "spec.passwordSecretRef.name.",
+                               std::string(v1::reason::kPasswordSecretNotFound));
+    }
+    auto value = SecretValue(*secret, key);
+    if (!value) {
+      return WithReason(value.error(), v1::reason::kPasswordSecretNotFound);
+    }
+    if (value->empty()) {
+      return Error::Dependency("Secret " + ns + "/" + ref.name + " key \"" + key +
+                                   "\" (spec.passwordSecretRef) is empty: put a password in it.",
+                               std::string(v1::reason::kPasswordSecretNotFound));
+    }
+    password = std::move(*value);
+  } else {
+    if (ours) {
+      if (auto value = SecretValue(*existing, "password"); value && !value->empty()) {
+        password = std::move(*value);
+      }
+    }
+    if (spec.password_rotation && !password.empty()) {
+      TENANTDB_TRY(const auto every, v1::ParseGoDuration(spec.password_rotation->every));
+      const RotationDecision rotation = DecideRotation(every, changed_at, now);
+      if (rotation.rotate_now) {
+        password.clear();  // due: a new one below
+      } else {
+        next_rotation = rotation.next_rotation;
+      }
+    }
+    if (password.empty()) {
+      password = generate_password_();
+    }
+  }
+
+  // The role's state, in a session on its database.
+  TENANTDB_TRY(auto params, ServerConnectionParams(kube_, server, settings_.ca_dir));
+  params.dbname = outcome.database_name;
+  TENANTDB_TRY(const auto session, sql_.Connect(params));
+  ObservedState observed;
+  TENANTDB_TRY(observed.role, sql::ReadRole(*session, role_name));
+  if (observed.role) {
+    TENANTDB_TRY(observed.privileges, sql::ReadPrivileges(*session, role_name));
+    TENANTDB_TRY(observed.default_privileges, sql::ReadDefaultPrivileges(*session, role_name));
+  }
+  TENANTDB_TRY(observed.objects, ReadObjects(*session));
+  if (ours) {
+    observed.managed_memberships =
+        SplitNames(Annotation(*existing, kManagedMembershipsAnnotation).value_or(""));
+  }
+
+  // Plan.
+  const std::string password_sha = Sha256Hex(password);
+  const std::optional<std::string> recorded_sha =
+      ours ? Annotation(*existing, kPasswordSha256Annotation) : std::nullopt;
+  DesiredRole desired{.role = role_name,
+                      .database = outcome.database_name,
+                      .owner = owner,
+                      .login = spec.login.value_or(v1::kDefaultLogin),
+                      .connection_limit = spec.connection_limit.value_or(-1),
+                      .valid_until = spec.valid_until,
+                      .in_roles = spec.in_roles,
+                      .preset = spec.privileges.value_or(v1::kDefaultPrivileges),
+                      .grants = spec.grants,
+                      .preset_schemas = {"public"}};
+  for (const auto& s : db.spec.schemas) {
+    if (s.ensure.value_or(v1::Ensure::kPresent) == v1::Ensure::kPresent &&
+        std::find(desired.preset_schemas.begin(), desired.preset_schemas.end(), s.name) ==
+            desired.preset_schemas.end()) {
+      desired.preset_schemas.push_back(s.name);
+    }
+  }
+  if (PasswordChangeNeeded(observed.role.has_value(), password_sha, recorded_sha)) {
+    TENANTDB_TRY(desired.password_verifier, session->EncryptPassword(role_name, password));
+  }
+  TENANTDB_TRY(const RolePlan plan, PlanRole(desired, observed));
+
+  // Act: each action in its own transaction, logged redacted (a verifier never reaches a log).
+  for (const auto& action : plan.actions) {
+    const sql::RenderedAction rendered = sql::Render(action);
+    spdlog::info("Applying SQL action {} action={} database={} statement={}",
+                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
+                 JsonEscape(outcome.database_name), JsonEscape(rendered.redacted));
+    if (auto done = session->ExecuteInTransaction({rendered.statement}); !done) {
+      Error e = std::move(done).error();
+      e.message = sql::Describe(action) + ": " + e.message;
+      return e;
+    }
+    Event(obj, "Normal", v1::reason::kReconciled, sql::Describe(action));
+  }
+  if (plan.sets_password) {
+    changed_at = v1::ToTimestamp(now);
+    if (spec.password_rotation && !spec.password_secret_ref) {
+      TENANTDB_TRY(const auto every, v1::ParseGoDuration(spec.password_rotation->every));
+      next_rotation = *changed_at + every;
+    }
+  }
+  outcome.missing_targets = plan.missing_targets;
+  outcome.password_changed_at = changed_at;
+
+  // The credentials Secret, after the password is on the server.
+  const ConnectionValues values{
+      .username = role_name,
+      .password = password,
+      .host = server.spec.host,
+      .port = server.spec.port.value_or(v1::kDefaultPort),
+      .dbname = outcome.database_name,
+      .sslmode = std::string(v1::ToString(server.spec.ssl_mode.value_or(v1::kDefaultSslMode)))};
+  TENANTDB_TRY(const auto data, CredentialsData(values, spec.secret_template));
+  std::map<std::string, std::string> annotations = {
+      {std::string(kPasswordSha256Annotation), password_sha},
+      {std::string(kManagedMembershipsAnnotation), JoinNames(plan.managed_memberships)}};
+  if (changed_at) {
+    annotations.emplace(std::string(kPasswordChangedAtAnnotation), v1::FormatRfc3339(*changed_at));
+  }
+  const json desired_secret = DesiredCredentialsSecret(obj, secret_name, data, annotations);
+  if (!existing || !SecretUpToDate(*existing, desired_secret)) {
+    kube::PatchOptions opts;
+    opts.field_manager = "tenantdb";
+    opts.force = true;
+    TENANTDB_TRY_VOID(kube_.Patch(kube::SecretsGvr(), ns, secret_name, kube::PatchType::kApply,
+                                  desired_secret, opts));
+    spdlog::info("Applied credentials Secret {} secret={}", runtime::ReconcileLogFields(),
+                 JsonEscape(ns + "/" + secret_name));
+    Event(
+        obj, "Normal", v1::reason::kReconciled,
+        std::string(existing ? "Updated" : "Created") + " credentials Secret " + secret_name + ".");
+  }
+  outcome.secret_written = true;
+
+  std::chrono::seconds requeue = settings_.resync_period;
+  if (next_rotation) {
+    const auto until = std::chrono::ceil<std::chrono::seconds>(*next_rotation - now);
+    requeue = std::clamp(until, std::chrono::seconds(1), requeue);
+  }
+  return requeue;
+}
+
+Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
+  v1::DatabaseRole role;
+  TENANTDB_TRY_VOID(v1::Decode(obj, "", role));
+  v1::ApplyDefaults(role);
+  const auto role_name = v1::EffectiveRoleName(role);
+  if (!role_name) {
+    return runtime::Result{};  // no valid name: nothing can have been created
+  }
+  if (role.spec.reclaim_policy.value_or(v1::kDefaultRoleReclaimPolicy) ==
+      v1::ReclaimPolicy::kRetain) {
+    Event(obj, "Normal", v1::reason::kDeleting,
+          "Role \"" + *role_name + "\" kept on the server (reclaimPolicy Retain).");
+    return runtime::Result{};
+  }
+  const std::string left = "role \"" + *role_name + "\" was left on the server; drop it by hand.";
+  const auto db_obj = databases_.Get(role.metadata.ns, role.spec.database_ref.name);
+  if (!db_obj) {
+    Event(obj, "Warning", v1::reason::kDeleting,
+          "Database " + role.metadata.ns + "/" + role.spec.database_ref.name +
+              " no longer exists, so tenantdb cannot tell which server holds the role: " + left);
+    return runtime::Result{};
+  }
+  v1::Database db;
+  TENANTDB_TRY_VOID(v1::Decode(*db_obj, "", db));
+  v1::ApplyDefaults(db);
+  TENANTDB_TRY(const std::string database, v1::EffectiveDatabaseName(db));
+  TENANTDB_TRY(const std::string owner, v1::EffectiveOwner(db));
+  const std::string server_name = v1::EffectiveServerName(db);
+  const auto server_obj = servers_.Get("", server_name);
+  if (!server_obj) {
+    Event(obj, "Warning", v1::reason::kDeleting,
+          "DatabaseServer \"" + server_name + "\" no longer exists: " + left);
+    return runtime::Result{};
+  }
+  v1::DatabaseServer server;
+  TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
+  v1::ApplyDefaults(server);
+  auto params = ServerConnectionParams(kube_, server, settings_.ca_dir);
+  if (!params) {
+    if (params.error().reason == v1::reason::kSecretNotFound) {
+      Event(obj, "Warning", v1::reason::kDeleting,
+            "Cannot log in to DatabaseServer \"" + server_name + "\" (" + params.error().message +
+                "): " + left);
+      return runtime::Result{};
+    }
+    return params.error();
+  }
+  params->dbname = database;
+  auto session = sql_.Connect(*params);
+  std::string target_database = database;
+  if (!session && session.error().code == ErrorCode::kDependency) {
+    // The database is gone (dropped with its Database): the role holds nothing there any more.
+    params->dbname = "postgres";
+    target_database.clear();
+    session = sql_.Connect(*params);
+  }
+  if (!session) {
+    return session.error();
+  }
+  TENANTDB_TRY(const auto observed, sql::ReadRole(**session, *role_name));
+  if (!observed) {
+    return runtime::Result{};
+  }
+  for (const auto& action : PlanRoleDeletion(*role_name, target_database, owner, params->user)) {
+    if (const auto* grant = std::get_if<sql::GrantMembership>(&action);
+        grant != nullptr && std::find(observed->members.begin(), observed->members.end(),
+                                      grant->member) != observed->members.end()) {
+      continue;  // the admin can already act for the role
+    }
+    const sql::RenderedAction rendered = sql::Render(action);
+    spdlog::info("Applying SQL action {} action={} database={} statement={}",
+                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
+                 JsonEscape(database), JsonEscape(rendered.redacted));
+    if (auto done = (*session)->ExecuteInTransaction({rendered.statement}); !done) {
+      Error e = std::move(done).error();
+      Event(obj, "Warning", v1::reason::kDeleting,
+            sql::Describe(action) + " failed: " + e.message +
+                " (tenantdb retries; set spec.reclaimPolicy: Retain to release the object "
+                "without dropping the role).");
+      e.message = sql::Describe(action) + ": " + e.message;
+      return e;
+    }
+    Event(obj, "Normal", v1::reason::kDeleting, sql::Describe(action));
+  }
+  return runtime::Result{};
+}
+
+}  // namespace tenantdb::controllers::role

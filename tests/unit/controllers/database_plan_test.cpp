@@ -1,0 +1,445 @@
+#include "controllers/database/database_plan.h"
+
+#include <gtest/gtest.h>
+
+namespace tenantdb::controllers::database {
+namespace {
+
+namespace v1 = api::v1alpha1;
+using sql::SqlAction;
+
+constexpr char kDb[] = "shop_orders";
+constexpr char kOwner[] = "shop_orders_owner";
+constexpr char kMarker[] = "tenantdb:shop/orders";
+constexpr char kAdmin[] = "tenantdb_admin";
+
+v1::Database Db() {
+  v1::Database db;
+  db.metadata.ns = "shop";
+  db.metadata.name = "orders";
+  db.metadata.generation = 1;
+  return db;
+}
+
+DesiredDatabase Desired(v1::Database db = Db()) {
+  auto d = Desire(db);
+  EXPECT_TRUE(d.has_value());
+  return *d;
+}
+
+sql::ObservedRole Role(std::string name, std::vector<std::string> members = {}) {
+  sql::ObservedRole r;
+  r.name = std::move(name);
+  r.members = std::move(members);
+  return r;
+}
+
+// Everything as tenantdb leaves it.
+ObservedState InPlace() {
+  ObservedState o;
+  sql::ObservedDatabase db;
+  db.name = kDb;
+  db.owner = kOwner;
+  db.encoding = "UTF8";
+  db.collate = "C.UTF-8";
+  db.ctype = "C.UTF-8";
+  db.connection_limit = -1;
+  db.comment = kMarker;
+  db.acl = {{kOwner, "CONNECT", false}, {kOwner, "CREATE", false}, {kOwner, "TEMPORARY", false}};
+  o.database = db;
+  o.owner_role = Role(kOwner, {kAdmin});
+  o.admin_role = Role(kAdmin);
+  ObservedObjects objects;
+  objects.extensions = {{"plpgsql", "1.0", "pg_catalog"}};
+  objects.schemas = {{"public",
+                      "pg_database_owner",
+                      {{"pg_database_owner", "USAGE", false},
+                       {"pg_database_owner", "CREATE", false},
+                       {"PUBLIC", "USAGE", false}}}};
+  o.objects = objects;
+  return o;
+}
+
+sql::RevokePrivileges RevokeDatabase() {
+  return {.database = kDb,
+          .target = sql::PrivilegeTarget::kDatabase,
+          .schema = {},
+          .object = {},
+          .privileges = {"ALL"},
+          .grantee = "PUBLIC"};
+}
+
+sql::RevokePrivileges RevokeSchemaCreate() {
+  return {.database = kDb,
+          .target = sql::PrivilegeTarget::kSchema,
+          .schema = "public",
+          .object = {},
+          .privileges = {"CREATE"},
+          .grantee = "PUBLIC"};
+}
+
+TEST(DesireTest, ComputesNamesMarkerAndDefaults) {
+  const DesiredDatabase d = Desired();
+  EXPECT_EQ(d.server, "default");
+  EXPECT_EQ(d.name, kDb);
+  EXPECT_EQ(d.owner, kOwner);
+  EXPECT_EQ(d.marker, kMarker);
+  EXPECT_EQ(d.encoding, "UTF8");
+  EXPECT_EQ(d.template_name, "template1");
+  EXPECT_EQ(d.connection_limit, -1);
+  EXPECT_EQ(d.drift_policy, v1::DriftPolicy::kCorrect);
+  EXPECT_FALSE(d.adopt);
+}
+
+TEST(DesireTest, SchemaOwnerDefaultsToDatabaseOwner) {
+  auto db = Db();
+  db.spec.schemas = {{.name = "app", .owner = std::nullopt, .ensure = std::nullopt},
+                     {.name = "audit", .owner = "auditor", .ensure = v1::Ensure::kAbsent}};
+  const DesiredDatabase d = Desired(db);
+  ASSERT_EQ(d.schemas.size(), 2u);
+  EXPECT_EQ(d.schemas[0], (DesiredSchema{"app", kOwner, v1::Ensure::kPresent}));
+  EXPECT_EQ(d.schemas[1], (DesiredSchema{"audit", "auditor", v1::Ensure::kAbsent}));
+}
+
+TEST(DesireTest, TooLongComputedNameIsInvalidSpec) {
+  auto db = Db();
+  db.metadata.name = std::string(70, 'a');
+  const auto d = Desire(db);
+  ASSERT_FALSE(d.has_value());
+  EXPECT_EQ(d.error().reason, "InvalidSpec");
+}
+
+TEST(PlanDatabaseTest, CreatesEverythingFromNothing) {
+  auto db = Db();
+  db.spec.connection_limit = 20;
+  db.spec.locale = "C.UTF-8";
+  db.spec.extensions = {
+      {.name = "pgcrypto", .version = std::nullopt, .schema = std::nullopt, .ensure = std::nullopt},
+      {.name = "hstore",
+       .version = std::nullopt,
+       .schema = std::nullopt,
+       .ensure = v1::Ensure::kAbsent}};
+  db.spec.schemas = {{.name = "app", .owner = std::nullopt, .ensure = std::nullopt}};
+  ObservedState observed;
+  observed.admin_role = Role(kAdmin);
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  EXPECT_TRUE(plan.creates_database);
+  EXPECT_FALSE(plan.conflict);
+  EXPECT_TRUE(plan.drift.empty());
+  const std::vector<SqlAction> want = {
+      sql::CreateRole{.role = kOwner, .login = false},
+      sql::GrantMembership{.role = kOwner, .member = kAdmin},
+      sql::CreateDatabase{.name = kDb,
+                          .owner = kOwner,
+                          .encoding = "UTF8",
+                          .locale = "C.UTF-8",
+                          .template_name = "template1",
+                          .connection_limit = 20},
+      sql::CommentOnDatabase{.name = kDb, .comment = kMarker},
+      RevokeDatabase(),
+      RevokeSchemaCreate(),
+      sql::CreateExtension{.database = kDb, .name = "pgcrypto"},
+      sql::CreateSchema{.database = kDb, .name = "app", .owner = kOwner},
+  };
+  EXPECT_EQ(plan.actions, want);
+}
+
+TEST(PlanDatabaseTest, ExistingOwnerRoleIsReusedAndSuperuserAdminNeedsNoMembership) {
+  ObservedState observed;
+  observed.owner_role = Role(kOwner);
+  auto admin = Role(kAdmin);
+  admin.superuser = true;
+  observed.admin_role = admin;
+  const DatabasePlan plan = PlanDatabase(Desired(), observed);
+  ASSERT_FALSE(plan.actions.empty());
+  EXPECT_TRUE(std::holds_alternative<sql::CreateDatabase>(plan.actions[0]));
+  for (const auto& a : plan.actions) {
+    EXPECT_FALSE(std::holds_alternative<sql::CreateRole>(a));
+    EXPECT_FALSE(std::holds_alternative<sql::GrantMembership>(a));
+  }
+}
+
+TEST(PlanDatabaseTest, CreateIgnoresDriftPolicy) {
+  auto db = Db();
+  db.spec.drift_policy = v1::DriftPolicy::kDetect;
+  ObservedState observed;
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  EXPECT_TRUE(plan.creates_database);
+  EXPECT_EQ(plan.actions.size(), 5u);  // role, database, marker, two revokes
+  EXPECT_TRUE(plan.drift.empty());
+}
+
+TEST(PlanDatabaseTest, EverythingInPlaceIsZeroActions) {
+  for (const auto policy :
+       {v1::DriftPolicy::kCorrect, v1::DriftPolicy::kDetect, v1::DriftPolicy::kIgnore}) {
+    auto db = Db();
+    db.spec.drift_policy = policy;
+    const DatabasePlan plan = PlanDatabase(Desired(db), InPlace());
+    EXPECT_TRUE(plan.actions.empty());
+    EXPECT_TRUE(plan.drift.empty());
+    EXPECT_FALSE(plan.conflict);
+    EXPECT_TRUE(plan.immutable_differences.empty());
+    EXPECT_FALSE(plan.creates_database);
+  }
+}
+
+// One drift case: how the server differs, what Correct does, what Detect reports.
+struct DriftCase {
+  const char* name;
+  std::function<void(ObservedState&)> mutate;
+  std::vector<SqlAction> correct;
+  v1::DriftEntry detect;
+};
+
+std::vector<DriftCase> DriftCases() {
+  return {
+      {"owner",
+       [](ObservedState& o) { o.database->owner = "someone_else"; },
+       {sql::AlterDatabaseOwner{.name = kDb, .owner = kOwner}},
+       {"owner", kOwner, "someone_else"}},
+      {"connection limit",
+       [](ObservedState& o) { o.database->connection_limit = 3; },
+       {sql::AlterDatabaseConnectionLimit{.name = kDb, .connection_limit = -1}},
+       {"connectionLimit", "-1", "3"}},
+      {"PUBLIC on the database",
+       [](ObservedState& o) {
+         o.database->acl.push_back({"PUBLIC", "TEMPORARY", false});
+         o.database->acl.push_back({"PUBLIC", "CONNECT", false});
+       },
+       {RevokeDatabase()},
+       {"publicDatabaseAccess", "none", "CONNECT,TEMPORARY"}},
+      {"CREATE on schema public",
+       [](ObservedState& o) {
+         o.objects->schemas[0].acl.push_back({"PUBLIC", "CREATE", false});
+       },
+       {RevokeSchemaCreate()},
+       {"publicSchemaCreate", "revoked", "granted"}},
+  };
+}
+
+TEST(PlanDatabaseTest, EachDriftIsCorrectedUnderCorrect) {
+  for (const auto& c : DriftCases()) {
+    SCOPED_TRACE(c.name);
+    ObservedState observed = InPlace();
+    c.mutate(observed);
+    const DatabasePlan plan = PlanDatabase(Desired(), observed);
+    EXPECT_EQ(plan.actions, c.correct);
+    EXPECT_TRUE(plan.drift.empty());
+    EXPECT_FALSE(plan.conflict);
+  }
+}
+
+TEST(PlanDatabaseTest, EachDriftIsReportedUnderDetect) {
+  auto db = Db();
+  db.spec.drift_policy = v1::DriftPolicy::kDetect;
+  for (const auto& c : DriftCases()) {
+    SCOPED_TRACE(c.name);
+    ObservedState observed = InPlace();
+    c.mutate(observed);
+    const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+    EXPECT_TRUE(plan.actions.empty());
+    ASSERT_EQ(plan.drift.size(), 1u);
+    EXPECT_EQ(plan.drift[0], c.detect);
+  }
+}
+
+TEST(PlanDatabaseTest, EachDriftIsLeftAloneUnderIgnore) {
+  auto db = Db();
+  db.spec.drift_policy = v1::DriftPolicy::kIgnore;
+  for (const auto& c : DriftCases()) {
+    SCOPED_TRACE(c.name);
+    ObservedState observed = InPlace();
+    c.mutate(observed);
+    const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+    EXPECT_TRUE(plan.actions.empty());
+    EXPECT_TRUE(plan.drift.empty());
+  }
+}
+
+TEST(PlanDatabaseTest, MissingOwnerRoleIsCreatedBeforeTheOwnerIsPutBack) {
+  ObservedState observed = InPlace();
+  observed.database->owner = "someone_else";
+  observed.owner_role.reset();
+  const DatabasePlan plan = PlanDatabase(Desired(), observed);
+  const std::vector<SqlAction> want = {
+      sql::CreateRole{.role = kOwner, .login = false},
+      sql::GrantMembership{.role = kOwner, .member = kAdmin},
+      sql::AlterDatabaseOwner{.name = kDb, .owner = kOwner},
+  };
+  EXPECT_EQ(plan.actions, want);
+}
+
+TEST(PlanDatabaseTest, AdminWithoutMembershipIsGrantedItFirstWhenThereIsWork) {
+  ObservedState observed = InPlace();
+  observed.owner_role->members.clear();
+  EXPECT_TRUE(PlanDatabase(Desired(), observed).actions.empty());  // nothing to do: no grant
+  observed.database->connection_limit = 5;
+  const DatabasePlan plan = PlanDatabase(Desired(), observed);
+  ASSERT_EQ(plan.actions.size(), 2u);
+  EXPECT_EQ(plan.actions[0], SqlAction(sql::GrantMembership{.role = kOwner, .member = kAdmin}));
+}
+
+TEST(PlanDatabaseTest, ImmutableDifferencesAreReportedNeverCorrected) {
+  auto db = Db();
+  db.spec.locale = "en_US.UTF-8";
+  ObservedState observed = InPlace();
+  observed.database->encoding = "LATIN1";
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  EXPECT_TRUE(plan.actions.empty());
+  EXPECT_TRUE(plan.drift.empty());
+  ASSERT_EQ(plan.immutable_differences.size(), 2u);
+  EXPECT_NE(plan.immutable_differences[0].find("LATIN1"), std::string::npos);
+  EXPECT_NE(plan.immutable_differences[1].find("en_US.UTF-8"), std::string::npos);
+}
+
+TEST(PlanDatabaseTest, EquivalentSpellingsOfEncodingAndLocaleAreNoDifference) {
+  auto db = Db();
+  db.spec.encoding = "utf-8";
+  db.spec.locale = "C.utf8";
+  const DatabasePlan plan = PlanDatabase(Desired(db), InPlace());
+  EXPECT_TRUE(plan.immutable_differences.empty());
+}
+
+// --- adoption ---
+
+TEST(PlanDatabaseTest, OurMarkerIsAdoptedSilently) {
+  EXPECT_EQ(ClassifyOwnership(Desired(), InPlace().database), Ownership::kOurs);
+}
+
+TEST(PlanDatabaseTest, NoMarkerWithoutAdoptIsAConflictAndTouchesNothing) {
+  ObservedState observed = InPlace();
+  observed.database->comment.reset();
+  observed.database->owner = "legacy";
+  observed.database->connection_limit = 7;
+  const DatabasePlan plan = PlanDatabase(Desired(), observed);
+  ASSERT_TRUE(plan.conflict);
+  EXPECT_NE(plan.conflict->find("spec.adopt: true"), std::string::npos) << *plan.conflict;
+  EXPECT_NE(plan.conflict->find("\"shop_orders\""), std::string::npos) << *plan.conflict;
+  EXPECT_TRUE(plan.actions.empty());
+  EXPECT_TRUE(plan.drift.empty());
+}
+
+TEST(PlanDatabaseTest, AnotherObjectsMarkerIsAConflictEvenWithAdopt) {
+  auto db = Db();
+  db.spec.adopt = true;
+  ObservedState observed = InPlace();
+  observed.database->comment = "tenantdb:other/orders";
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  ASSERT_TRUE(plan.conflict);
+  EXPECT_NE(plan.conflict->find("other/orders"), std::string::npos) << *plan.conflict;
+  EXPECT_TRUE(plan.actions.empty());
+}
+
+TEST(PlanDatabaseTest, AdoptWritesTheMarkerAndCorrects) {
+  auto db = Db();
+  db.spec.adopt = true;
+  ObservedState observed = InPlace();
+  observed.database->comment = "the legacy orders database";
+  observed.database->connection_limit = 7;
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  EXPECT_FALSE(plan.conflict);
+  const std::vector<SqlAction> want = {
+      sql::CommentOnDatabase{.name = kDb, .comment = kMarker},
+      sql::AlterDatabaseConnectionLimit{.name = kDb, .connection_limit = -1},
+  };
+  EXPECT_EQ(plan.actions, want);
+}
+
+TEST(PlanDatabaseTest, AdoptUnderDetectReportsTheMissingMarker) {
+  auto db = Db();
+  db.spec.adopt = true;
+  db.spec.drift_policy = v1::DriftPolicy::kDetect;
+  ObservedState observed = InPlace();
+  observed.database->comment.reset();
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  EXPECT_TRUE(plan.actions.empty());
+  ASSERT_EQ(plan.drift.size(), 1u);
+  EXPECT_EQ(plan.drift[0], (v1::DriftEntry{"comment", kMarker, ""}));
+}
+
+// --- extensions and schemas ---
+
+v1::DatabaseExtension Ext(std::string name, std::optional<std::string> version = std::nullopt,
+                          v1::Ensure ensure = v1::Ensure::kPresent) {
+  return {.name = std::move(name),
+          .version = std::move(version),
+          .schema = std::nullopt,
+          .ensure = ensure};
+}
+
+TEST(PlanDatabaseTest, ExtensionsPresentAbsentAndVersion) {
+  auto db = Db();
+  db.spec.extensions = {Ext("pgcrypto"), Ext("citext", "1.6"),
+                        Ext("hstore", {}, v1::Ensure::kAbsent), Ext("plpgsql"),
+                        Ext("ltree", {}, v1::Ensure::kAbsent)};
+  ObservedState observed = InPlace();
+  observed.objects->extensions.push_back({"citext", "1.5", "public"});
+  observed.objects->extensions.push_back({"hstore", "1.8", "public"});
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  const std::vector<SqlAction> want = {
+      sql::CreateExtension{.database = kDb, .name = "pgcrypto"},
+      sql::UpdateExtension{.database = kDb, .name = "citext", .version = "1.6"},
+      sql::DropExtension{.database = kDb, .name = "hstore"},
+  };
+  EXPECT_EQ(plan.actions, want);
+
+  db.spec.drift_policy = v1::DriftPolicy::kDetect;
+  const DatabasePlan detect = PlanDatabase(Desired(db), observed);
+  EXPECT_TRUE(detect.actions.empty());
+  const std::vector<v1::DriftEntry> drift = {
+      {"extensions[pgcrypto]", "present", "absent"},
+      {"extensions[citext].version", "1.6", "1.5"},
+      {"extensions[hstore]", "absent", "present"},
+  };
+  EXPECT_EQ(detect.drift, drift);
+}
+
+TEST(PlanDatabaseTest, SchemasPresentAbsentAndOwner) {
+  auto db = Db();
+  db.spec.schemas = {{.name = "app", .owner = std::nullopt, .ensure = std::nullopt},
+                     {.name = "reports", .owner = "analyst", .ensure = std::nullopt},
+                     {.name = "old", .owner = std::nullopt, .ensure = v1::Ensure::kAbsent},
+                     {.name = "gone", .owner = std::nullopt, .ensure = v1::Ensure::kAbsent}};
+  ObservedState observed = InPlace();
+  observed.objects->schemas.push_back({"reports", kOwner, {}});
+  observed.objects->schemas.push_back({"old", kOwner, {}});
+  const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  const std::vector<SqlAction> want = {
+      sql::CreateSchema{.database = kDb, .name = "app", .owner = kOwner},
+      sql::AlterSchemaOwner{.database = kDb, .name = "reports", .owner = "analyst"},
+      sql::DropSchema{.database = kDb, .name = "old"},
+  };
+  EXPECT_EQ(plan.actions, want);
+
+  db.spec.drift_policy = v1::DriftPolicy::kDetect;
+  const std::vector<v1::DriftEntry> drift = {
+      {"schemas[app]", "present", "absent"},
+      {"schemas[reports].owner", "analyst", kOwner},
+      {"schemas[old]", "absent", "present"},
+  };
+  EXPECT_EQ(PlanDatabase(Desired(db), observed).drift, drift);
+}
+
+TEST(PlanDatabaseTest, DeclaredObjectsInPlaceAreZeroActions) {
+  auto db = Db();
+  db.spec.extensions = {Ext("citext", "1.6")};
+  db.spec.schemas = {{.name = "app", .owner = std::nullopt, .ensure = std::nullopt}};
+  ObservedState observed = InPlace();
+  observed.objects->extensions.push_back({"citext", "1.6", "public"});
+  observed.objects->schemas.push_back({"app", kOwner, {}});
+  EXPECT_TRUE(PlanDatabase(Desired(db), observed).actions.empty());
+}
+
+TEST(OwnerRoleIsOursTest, OnlyTheComputedNologinOwner) {
+  auto db = Db();
+  EXPECT_TRUE(OwnerRoleIsOurs(db, Role(kOwner)));
+  EXPECT_FALSE(OwnerRoleIsOurs(db, std::nullopt));
+  auto login = Role(kOwner);
+  login.login = true;
+  EXPECT_FALSE(OwnerRoleIsOurs(db, login));
+  db.spec.owner = "shared_owner";
+  EXPECT_FALSE(OwnerRoleIsOurs(db, Role("shared_owner")));
+}
+
+}  // namespace
+}  // namespace tenantdb::controllers::database

@@ -66,7 +66,7 @@ spec:
 YAML
 
 "$bin" run --kubeconfig "$TENANTDB_OPERATOR_KUBECONFIG" --leader-elect=false \
-  --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:0 \
+  --metrics-bind-address 0 --health-probe-bind-address 0 \
   >"$work/operator.log" 2>&1 &
 pid=$!
 kubectl wait --for=condition=Ready --timeout=60s databaseserver/bench-rss >/dev/null

@@ -1,5 +1,6 @@
 #include "app/wiring.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -84,6 +85,11 @@ std::unique_ptr<runtime::HttpServer> StartServer(const std::string& what,
 
 int RunOperator(const RunOptions& options) {
   SignalStopper signals;  // first, before any thread exists
+  // Memory (issue 4's budget: a few MiB idle): glibc gives each thread its own malloc arena;
+  // two arenas serve the few dozen threads here without the per-arena fragmentation, and
+  // cpprest's pool needs only a few threads (see ConfigureCpprestThreads).
+  mallopt(M_ARENA_MAX, 2);
+  kube::ConfigureCpprestThreads(4);
   if (!InitLogging(options.log_format, options.log_level)) {
     std::cerr << "tenantdb run: unknown --log-level \"" << options.log_level
               << "\": use trace, debug, info, warn or error\n";

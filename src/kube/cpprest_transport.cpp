@@ -18,6 +18,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
+#include <pplx/threadpool.h>
 
 #include <algorithm>
 #include <cctype>
@@ -30,6 +31,14 @@
 #include <vector>
 
 namespace tenantdb::kube {
+
+void ConfigureCpprestThreads(std::size_t threads) {
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+  } catch (const std::exception&) {
+    // Already initialised: keep the pool as it is.
+  }
+}
 namespace {
 
 namespace http = web::http;

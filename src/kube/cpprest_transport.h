@@ -3,6 +3,7 @@
 // HttpTransport over cpprestsdk (STYLE.md R22: cpprest_transport.cpp is the only file that
 // includes cpprest; this header does not, so nothing else sees it).
 
+#include <cstddef>
 #include <memory>
 #include <stop_token>
 
@@ -10,6 +11,12 @@
 #include "kube/http_transport.h"
 
 namespace tenantdb::kube {
+
+// Sizes cpprestsdk's shared thread pool (40 threads by default). Every blocking call of this
+// transport waits on the caller's own thread, so the pool only runs I/O completions and short
+// handlers and a few threads suffice. Call once at start-up, before any client or listener
+// exists; later calls (or a pool already started) are ignored.
+void ConfigureCpprestThreads(std::size_t threads);
 
 // TLS: the server is verified against ClusterConfig::ca_pem only (the system trust store only when
 // no CA is configured), including its host name or IP address; the client certificate and key are

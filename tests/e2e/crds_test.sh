@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CRDs of crds/ on the real API server: Established, the quickstart example applies and reads
 # back with defaults, `kubectl explain` helps, and the server itself refuses invalid objects with
-# a message that names the field (tests/e2e/invalid/README.md lists them).
+# a message that names the field (tests/e2e/invalid/README.md lists them). Every other examples/
+# directory passes a strict server-side dry run.
 source "$(dirname "$0")/lib.sh"
 install_crds
 pass "five CRDs Established"
@@ -25,13 +26,13 @@ check "DatabaseRole shop-app: privileges ReadWrite, login defaulted true" \
   test "$(get -n quickstart dbrole shop-app -o jsonpath='{.spec.privileges}/{.spec.login}')" = ReadWrite/true
 check "DatabaseRole shop-app: reclaimPolicy defaulted to Delete" \
   test "$(get -n quickstart dbrole shop-app -o jsonpath='{.spec.reclaimPolicy}')" = Delete
-mig=$(kubectl get -n quickstart migrations -o name | head -1)
+mig=$(kubectl get -n quickstart migrations -o name | sed -n 1p)
 check "a Migration reads back with table defaulted to flyway_schema_history" \
   test "$(get -n quickstart "$mig" -o jsonpath='{.spec.table}')" = flyway_schema_history
-bk=$(kubectl get -n quickstart backupschedules -o name | head -1)
+bk=$(kubectl get -n quickstart backupschedules -o name | sed -n 1p)
 check "a BackupSchedule reads back with format defaulted to custom" \
   test "$(get -n quickstart "$bk" -o jsonpath='{.spec.format}')" = custom
-cols=$(kubectl get -n quickstart databases 2>&1 | head -1)
+cols=$(kubectl get -n quickstart databases 2>&1 | sed -n 1p)
 check "printer columns of Database include READY, REASON, AGE ($cols)" \
   grep -Eq 'READY.*REASON.*AGE' <<<"$cols"
 check "category 'tenantdb' lists all namespaced kinds" \
@@ -81,6 +82,32 @@ out=$(kubectl apply -n e2e-invalid -f "$repo/tests/e2e/invalid/immutable/databas
 check "changing spec.name is refused, naming spec.name" \
   bash -c '[[ $1 -ne 0 ]] && grep -q "spec.name" <<<"$2" && grep -q immutable <<<"$2"' _ "$rc" "$out"
 
-kubectl delete namespace e2e-invalid quickstart --wait=false >/dev/null 2>&1 || true
+# 6. Every other examples/ directory passes a strict server-side dry run (they are applied for
+#    real, with a running operator, by examples_test.sh). The application directories name their
+#    own namespaces, which examples/platform creates; they are dry-run here in a namespace of this
+#    test instead (a kustomize overlay setting `namespace:`), so that this test neither needs
+#    nor touches the example namespaces examples_test.sh may be using at the same time.
+kubectl create namespace e2e-examples --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+overlay=$(mktemp -d)
+dirs=0
+for dir in "$repo"/examples/*/; do
+  name=$(basename "$dir")
+  [[ $name == quickstart ]] && continue
+  dirs=$((dirs + 1))
+  if [[ $name == platform ]]; then
+    out=$(kubectl apply --dry-run=server --validate=strict -k "$dir" 2>&1) && rc=0 || rc=$?
+  else
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: e2e-examples\nresources:\n  - %s\n' \
+      "$(realpath --relative-to="$overlay" "$dir")" >"$overlay/kustomization.yaml"
+    out=$(kubectl apply --dry-run=server --validate=strict -k "$overlay" 2>&1) && rc=0 || rc=$?
+  fi
+  check "examples/$name passes kubectl apply --dry-run=server --validate=strict" test "$rc" -eq 0 || echo "$out" >&2
+done
+rm -rf "$overlay"
+check "examples/ holds the platform part and the five seed scenarios ($dirs directories besides quickstart)" test "$dirs" -ge 6
+check "examples/README.md lists every directory" bash -c \
+  'for d in "$1"/examples/*/; do grep -q "$(basename "$d")/" "$1/examples/README.md" || { echo "missing: $d" >&2; exit 1; }; done' _ "$repo"
+
+kubectl delete namespace e2e-invalid e2e-examples quickstart --wait=false >/dev/null 2>&1 || true
 kubectl delete databaseserver default --ignore-not-found >/dev/null 2>&1 || true
 finish

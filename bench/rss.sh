@@ -26,9 +26,10 @@ set +a
 export PATH="$TENANTDB_TESTENV_BIN:$PATH"
 pid=""
 cleanup() {
-  [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
-  kubectl delete namespace bench-rss --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  # Delete while the operator still runs: it removes its finalizers.
+  kubectl delete namespace bench-rss --ignore-not-found --timeout=120s >/dev/null 2>&1 || true
   kubectl delete databaseserver bench-rss --ignore-not-found >/dev/null 2>&1 || true
+  [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
   $own_env && "$repo/scripts/testenv" down --env-file "$TENANTDB_ENV_FILE" >/dev/null 2>&1 || true
   rm -rf "$work"
 }

@@ -31,7 +31,6 @@ cleanup() {
     e2e_db_a_sel_owner e2e_someone_else e2e_db_app; do
     psql_su -c "DROP ROLE IF EXISTS $r" >/dev/null 2>&1 || true
   done
-  psql_su -c "REVOKE pg_signal_backend FROM $TENANTDB_PG_ADMIN_USER" >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT

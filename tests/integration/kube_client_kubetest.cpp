@@ -493,8 +493,16 @@ TEST_F(KubeClientTest, WatchOfAnExpiredResourceVersionIsGone) {
       },
       std::stop_token());
   // Either form of 410 (PITFALLS.md): an HTTP status, or an ERROR event on a 200 stream.
-  if (result.has_value()) {
-    EXPECT_NE(received.find("\"ERROR\""), std::string::npos) << received;
+  // A third answer is legal too: while kube-apiserver's watch cache still holds everything since
+  // its start (nothing evicted yet), it replays the current state as ADDED events instead of
+  // refusing. WatchKubeTest.CompactionForcesExactlyOneRelistThatMissesNothing restarts the
+  // apiserver to rule that out; here it is recognised and reported.
+  if (result.has_value() && received.find("\"ERROR\"") == std::string::npos) {
+    EXPECT_TRUE(received.empty() || received.rfind("{\"type\":\"ADDED\"", 0) == 0 ||
+                received.rfind("{\"type\":\"BOOKMARK\"", 0) == 0)
+        << received;
+    std::cout << "expired watch: replayed from the watch cache as ADDED events\n";
+  } else if (result.has_value()) {
     EXPECT_NE(received.find("410"), std::string::npos) << received;
     std::cout << "expired watch: in-stream ERROR event: " << received << "\n";
   } else {

@@ -19,7 +19,15 @@ Readiness Readiness::Stalled(std::string reason, std::string message) {
 Readiness Readiness::FromError(const Error& error) {
   const std::string reason =
       error.reason.empty() ? std::string(v1::reason::kReconciling) : error.reason;
-  if (error.code == ErrorCode::kTransient || error.code == ErrorCode::kConflict) {
+  // Waiting for something that appears by itself (a server back up, a Database applied later by
+  // the same GitOps sync, a Secret created next) is work under way, not stuck: kstatus must say
+  // InProgress, not Failed. Only what needs a person's change is Stalled.
+  // A resource held by someone else is stuck until a person resolves it, whatever the class.
+  if (reason == v1::reason::kConflictingResource) {
+    return Stalled(reason, error.message);
+  }
+  if (error.code == ErrorCode::kTransient || error.code == ErrorCode::kConflict ||
+      error.code == ErrorCode::kDependency || error.code == ErrorCode::kNotFound) {
     return InProgress(reason, error.message);
   }
   return Stalled(reason, error.message);

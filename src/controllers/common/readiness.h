@@ -23,7 +23,8 @@ struct Readiness {
   static Readiness Ready(std::string reason, std::string message);
   static Readiness InProgress(std::string reason, std::string message);
   static Readiness Stalled(std::string reason, std::string message);
-  // Transient and conflict errors are in progress (retried); the rest need a person.
+  // Transient, conflict, dependency and not-found errors are in progress (retried: they clear by
+  // themselves); the rest need a person.
   static Readiness FromError(const Error& error);
 };
 

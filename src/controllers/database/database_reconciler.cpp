@@ -211,7 +211,7 @@ Expected<runtime::Result> DatabaseReconciler::Apply(const json& obj) {
 
   const auto server_obj = servers_.Get("", desired->server);
   if (!server_obj) {
-    return blocked(Readiness::Stalled(
+    return blocked(Readiness::InProgress(
         std::string(v1::reason::kDependencyNotReady),
         "DatabaseServer \"" + desired->server +
             "\" does not exist: create it (ask the platform team) or fix spec.serverRef.name."));

@@ -71,15 +71,16 @@ TEST_P(RoleReasonTest, ErrorBecomesReadyFalseWithItsReason) {
 INSTANTIATE_TEST_SUITE_P(
     Reasons, RoleReasonTest,
     ::testing::Values(
+        // Waiting for something that appears by itself is in progress (kstatus InProgress).
         ReasonCase{"DependencyNotReady", Error::Dependency("Database shop/db is not Ready yet."),
-                   "DependencyNotReady", true},
+                   "DependencyNotReady", false},
         ReasonCase{
             "NamespaceNotAllowed",
             Error::Permission("namespace shop may not use server default.", "NamespaceNotAllowed"),
             "NamespaceNotAllowed", true},
         ReasonCase{"PasswordSecretNotFound",
                    Error::Dependency("Secret shop/pw does not exist.", "PasswordSecretNotFound"),
-                   "PasswordSecretNotFound", true},
+                   "PasswordSecretNotFound", false},
         ReasonCase{
             "ConflictingResource",
             Error::Dependency("Secret shop/app-credentials is not ours.", "ConflictingResource"),

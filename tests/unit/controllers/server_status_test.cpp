@@ -92,6 +92,10 @@ TEST(ReadinessTest, ErrorsMapToInProgressOrStalled) {
   EXPECT_EQ(Readiness::FromError(Error::Transient("x")).state, Readiness::State::kInProgress);
   EXPECT_EQ(Readiness::FromError(Error::Conflict("x")).state, Readiness::State::kInProgress);
   EXPECT_EQ(Readiness::FromError(Error::Invalid("x")).state, Readiness::State::kStalled);
+  EXPECT_EQ(Readiness::FromError(Error::Permission("x")).state, Readiness::State::kStalled);
+  // Waiting for a dependency is work under way (kstatus InProgress), not stuck.
+  EXPECT_EQ(Readiness::FromError(Error::Dependency("x")).state, Readiness::State::kInProgress);
+  EXPECT_EQ(Readiness::FromError(Error::NotFound("x")).state, Readiness::State::kInProgress);
   EXPECT_EQ(Readiness::FromError(Error::Permission("x")).reason, "PermissionDenied");
   EXPECT_EQ(Readiness::FromError(Error::Dependency("x", "SecretNotFound")).reason,
             "SecretNotFound");

@@ -1,4 +1,9 @@
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "app/wiring_context.h"
 #include "common/password.h"
@@ -18,11 +23,30 @@ void WireRoleController(WiringContext& ctx) {
   SharedKind& servers = ctx.Watch(kube::DatabaseServersGvr(), /*namespaced=*/false);
 
   namespace role = controllers::role;
+  // The same family as the Database controller's (controllers/database DatabaseMetrics): the
+  // registry returns the existing family for a name registered again with the same type and
+  // labels, whichever controller is wired first; same help text, so the exposition is the same.
+  runtime::CounterFamily& statements = ctx.metrics.RegisterCounter(
+      "tenantdb_sql_statements_total",
+      "SQL statements tenantdb ran to change a server, by action kind.", {"kind"});
+  // Fault injection for the e2e tests (RoleReconciler::Settings::crash_after_password_set), read
+  // once here; unset in production.
+  const char* crash_after = std::getenv("TENANTDB_TEST_CRASH_AFTER");
+  const bool crash_after_password_set =
+      crash_after != nullptr && std::string_view(crash_after) == "password-set";
+  if (crash_after_password_set) {
+    spdlog::warn("Fault injection enabled variable=TENANTDB_TEST_CRASH_AFTER value=password-set");
+  }
   auto& reconciler = ctx.Keep<role::RoleReconciler>(
       roles.cache, databases.cache, servers.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events,
       [] { return GeneratePassword(); },
       role::RoleReconciler::Settings{.resync_period = ctx.options.resync_period,
-                                     .ca_dir = ctx.ca_dir});
+                                     .ca_dir = ctx.ca_dir,
+                                     .count_statement =
+                                         [&statements](std::string_view kind) {
+                                           statements.WithLabels({std::string(kind)}).Inc();
+                                         },
+                                     .crash_after_password_set = crash_after_password_set});
   auto key_of = [](const nlohmann::json& obj) {
     const auto& md = obj.at("metadata");
     return runtime::ObjectKey{md.value("namespace", ""), md.value("name", "")};

@@ -181,6 +181,15 @@ bool SecretUpToDate(const json& existing, const json& desired) {
       }
     }
   }
+  const json have_annotations = emd.value("annotations", json::object());
+  const json want_annotations = dmd.value("annotations", json::object());
+  for (const std::string_view key :
+       {kPasswordSha256Annotation, kPasswordChangedAtAnnotation, kManagedMembershipsAnnotation,
+        kActiveLoginAnnotation, kRetiringLoginAnnotation}) {
+    if (have_annotations.contains(key) && !want_annotations.contains(key)) {
+      return false;
+    }
+  }
   const json have_refs = emd.value("ownerReferences", json::array());
   for (const auto& want : dmd.value("ownerReferences", json::array())) {
     bool found = false;

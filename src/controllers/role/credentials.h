@@ -23,6 +23,11 @@ namespace tenantdb::controllers::role {
 inline constexpr std::string_view kPasswordSha256Annotation = "tenantdb.io/password-sha256";
 inline constexpr std::string_view kPasswordChangedAtAnnotation = "tenantdb.io/password-changed-at";
 inline constexpr std::string_view kManagedMembershipsAnnotation = "tenantdb.io/managed-memberships";
+// The login role the Secret names (the role itself with InPlace, <role>_a or <role>_b with
+// AlternatingUsers), and the former logins kept enabled until their sessions end (comma-separated;
+// absent when none). Written with the password, so they always describe the Secret's content.
+inline constexpr std::string_view kActiveLoginAnnotation = "tenantdb.io/active-login";
+inline constexpr std::string_view kRetiringLoginAnnotation = "tenantdb.io/retiring-login";
 inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "tenantdb";
 inline constexpr std::string_view kCredentialsSecretType = "kubernetes.io/basic-auth";
@@ -67,7 +72,9 @@ nlohmann::json DesiredCredentialsSecret(const nlohmann::json& role, const std::s
                                         const std::map<std::string, std::string>& annotations);
 
 // True when applying `desired` would change nothing in `existing`: same type, data, and the
-// labels, annotations and owner references `desired` sets are present with the same values.
+// labels, annotations and owner references `desired` sets are present with the same values, and
+// no tenantdb annotation (the k*Annotation keys above) that `desired` leaves out is still there
+// (server-side apply removes it).
 bool SecretUpToDate(const nlohmann::json& existing, const nlohmann::json& desired);
 
 // An annotation's value, or std::nullopt.

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "api/v1alpha1/conditions.h"
 #include "api/v1alpha1/time.h"
+#include "api/v1alpha1/validation.h"
 
 namespace tenantdb::controllers::role {
 
@@ -26,7 +28,7 @@ std::optional<v1::Timestamp> ParsePgTimestamp(std::string text) {
     if (offset.size() == 2) {
       offset += ":00";
     } else if (offset.size() == 4) {
-      offset.insert(2, ":");
+      offset = offset.substr(0, 2) + ":" + offset.substr(2);
     }
     text = text.substr(0, sign + 1) + offset;
   }
@@ -167,6 +169,142 @@ Expected<RolePlan> PlanRole(const DesiredRole& d, const ObservedState& o) {
   return plan;
 }
 
+Expected<std::pair<std::string, std::string>> AlternatingLogins(const std::string& role) {
+  std::pair<std::string, std::string> logins{role + std::string(kLoginSuffixA),
+                                             role + std::string(kLoginSuffixB)};
+  if (logins.first.size() > v1::kMaxIdentifierBytes) {
+    return Error::Invalid("spec.roleName \"" + role + "\" is " + std::to_string(role.size()) +
+                          " bytes: passwordRotation strategy AlternatingUsers needs the login "
+                          "roles \"" +
+                          logins.first + "\" and \"" + logins.second + "\", over PostgreSQL's " +
+                          std::to_string(v1::kMaxIdentifierBytes) +
+                          "-byte limit; set spec.roleName to at most " +
+                          std::to_string(v1::kMaxIdentifierBytes - kLoginSuffixA.size()) +
+                          " bytes, or use strategy InPlace.");
+  }
+  return logins;
+}
+
+Expected<LoginDecision> DecideLogins(const LoginInputs& in) {
+  const bool alternating = in.strategy == v1::RotationStrategy::kAlternatingUsers;
+  const auto logins = AlternatingLogins(in.role);
+  if (!logins && alternating) {
+    return logins.error();
+  }
+  // InPlace with a name too long for logins: there cannot be any <role>_a/_b to clean up.
+  const std::string login_a = logins ? logins->first : std::string();
+  const std::string login_b = logins ? logins->second : std::string();
+  const auto observed = [&](const std::string& name) -> const ObservedLogin* {
+    const auto it = in.observed.find(name);
+    return it == in.observed.end() || !it->second.role ? nullptr : &it->second;
+  };
+  const auto ours = [&](const std::string& name) {
+    const ObservedLogin* o = observed(name);
+    return o != nullptr &&
+           (name == in.role || std::find(o->role->member_of.begin(), o->role->member_of.end(),
+                                         in.role) != o->role->member_of.end());
+  };
+  const auto enabled = [&](const std::string& name) {
+    const ObservedLogin* o = observed(name);
+    return o != nullptr && o->role->login;
+  };
+  const auto busy = [&](const std::string& name) {
+    return enabled(name) && observed(name)->sessions > 0;
+  };
+
+  LoginDecision d;
+  if (alternating) {
+    for (const auto* name : {&login_a, &login_b}) {
+      if (observed(*name) != nullptr && !ours(*name)) {
+        return Error::Dependency(
+            "role \"" + *name + "\" exists on the server and is not a member of \"" + in.role +
+                "\": tenantdb does not take it over as a login of AlternatingUsers. Set "
+                "spec.roleName to another name, or drop that role.",
+            std::string(v1::reason::kConflictingResource));
+      }
+    }
+    if (in.active == login_a || in.active == login_b) {
+      const std::string other = *in.active == login_a ? login_b : login_a;
+      d.active = *in.active;
+      if (in.rotation_due) {
+        if (busy(other)) {
+          d.rotation_postponed = true;
+        } else {
+          d.active = other;
+          d.new_password = true;
+        }
+      }
+    } else {
+      // First time, a lost Secret, or a switch from InPlace (the Secret names the role).
+      d.active = busy(login_a) && !busy(login_b) ? login_b : login_a;
+      d.new_password = true;
+    }
+  } else {
+    d.active = in.role;
+    d.new_password = !in.active || *in.active != in.role || in.rotation_due;
+  }
+
+  for (const auto* name : {&in.role, &login_a, &login_b}) {
+    if (name->empty() || *name == d.active || !ours(*name)) {
+      continue;
+    }
+    const bool is_login = *name != in.role;
+    if (enabled(*name)) {
+      if (*name == in.active || busy(*name)) {
+        d.retiring.push_back(*name);  // just switched away from, or still in use
+      } else {
+        d.disable.push_back(*name);
+      }
+    } else if (!alternating && is_login && observed(*name)->sessions == 0) {
+      d.drop.push_back(*name);
+    }
+  }
+  return d;
+}
+
+std::vector<std::vector<sql::SqlAction>> PlanLogin(
+    const DesiredLogin& d, const std::optional<sql::ObservedRole>& observed) {
+  std::vector<std::vector<sql::SqlAction>> out;
+  const bool login = d.enabled || d.password_verifier.has_value();
+  if (!observed) {
+    out.push_back({sql::CreateRole{.role = d.login,
+                                   .login = login,
+                                   .connection_limit = d.connection_limit,
+                                   .valid_until = d.valid_until,
+                                   .password_verifier = d.password_verifier},
+                   sql::GrantMembership{.role = d.group, .member = d.login}});
+  } else {
+    sql::AlterRole alter{.role = d.login};
+    if (observed->login != login) {
+      alter.login = login;
+    }
+    if (observed->connection_limit != d.connection_limit) {
+      alter.connection_limit = d.connection_limit;
+    }
+    if (!SameValidUntil(observed->valid_until, d.valid_until)) {
+      alter.valid_until = d.valid_until.value_or("infinity");
+    }
+    alter.password_verifier = d.password_verifier;
+    if (alter.login || alter.connection_limit || alter.valid_until || alter.password_verifier) {
+      out.push_back({std::move(alter)});
+    }
+    if (std::find(observed->member_of.begin(), observed->member_of.end(), d.group) ==
+        observed->member_of.end()) {
+      out.push_back({sql::GrantMembership{.role = d.group, .member = d.login}});
+    }
+  }
+  const std::optional<std::string> set_role =
+      observed ? RoleSetting(*observed, d.database, "role") : std::nullopt;
+  if (d.owner_preset && set_role != d.owner) {
+    out.push_back({sql::SetRoleConfig{
+        .role = d.login, .database = d.database, .parameter = "role", .value = d.owner}});
+  } else if (!d.owner_preset && set_role) {
+    out.push_back({sql::SetRoleConfig{
+        .role = d.login, .database = d.database, .parameter = "role", .value = std::nullopt}});
+  }
+  return out;
+}
+
 std::vector<sql::SqlAction> PlanRoleDeletion(const std::string& role, const std::string& database,
                                              const std::string& owner, const std::string& admin) {
   std::vector<sql::SqlAction> out;
@@ -178,6 +316,49 @@ std::vector<sql::SqlAction> PlanRoleDeletion(const std::string& role, const std:
     out.emplace_back(sql::DropOwned{.database = database, .role = role});
   }
   out.emplace_back(sql::DropRole{.role = role});
+  return out;
+}
+
+std::vector<sql::SqlAction> PlanObservedRoleDeletion(const sql::ObservedRole& role,
+                                                     const std::string& database,
+                                                     const std::string& owner,
+                                                     const std::string& admin) {
+  std::vector<sql::SqlAction> out;
+  for (auto& action : PlanRoleDeletion(role.name, database, owner, admin)) {
+    if (const auto* grant = std::get_if<sql::GrantMembership>(&action);
+        grant != nullptr &&
+        std::find(role.members.begin(), role.members.end(), grant->member) != role.members.end()) {
+      continue;
+    }
+    out.push_back(std::move(action));
+  }
+  return out;
+}
+
+std::vector<sql::SqlAction> PlanDeletionWithLogins(
+    const std::string& role, const std::map<std::string, sql::ObservedRole>& observed,
+    const std::string& database, const std::string& owner, const std::string& admin) {
+  std::vector<sql::SqlAction> out;
+  const auto group = observed.find(role);
+  if (group == observed.end()) {
+    return out;
+  }
+  if (const auto logins = AlternatingLogins(role)) {
+    for (const auto* name : {&logins->first, &logins->second}) {
+      const auto it = observed.find(*name);
+      if (it == observed.end() ||
+          std::find(it->second.member_of.begin(), it->second.member_of.end(), role) ==
+              it->second.member_of.end()) {
+        continue;
+      }
+      for (auto& a : PlanObservedRoleDeletion(it->second, database, owner, admin)) {
+        out.push_back(std::move(a));
+      }
+    }
+  }
+  for (auto& a : PlanObservedRoleDeletion(group->second, database, owner, admin)) {
+    out.push_back(std::move(a));
+  }
   return out;
 }
 

@@ -15,9 +15,12 @@
 // password) and compared with the SHA-256 of the desired password.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/v1alpha1/database_role_types.h"
@@ -91,10 +94,116 @@ RotationDecision DecideRotation(std::chrono::seconds every,
 bool SameValidUntil(const std::optional<std::string>& observed,
                     const std::optional<std::string>& desired);
 
+// --- The login roles (spec.passwordRotation.strategy) ------------------------------------------
+//
+// InPlace: the role itself logs in; the Secret names it; a rotation replaces its password.
+//
+// AlternatingUsers: the role `<role>` is NOLOGIN and holds the privileges, memberships and (Owner
+// preset) the owner's `SET role`; two login roles `<role>_a` and `<role>_b` are members of it
+// (INHERIT, the default attribute, so they use its privileges; with the Owner preset each also
+// gets `ALTER ROLE ... IN DATABASE <db> SET role = <owner>`, since role settings are not
+// inherited). The Secret names one of them, the active login. A rotation sets a new verifier on
+// the other one (enabling it), then writes the Secret naming it; the formerly active login stays
+// enabled ("retiring") until pg_stat_activity shows no session of it, then it gets NOLOGIN (its
+// verifier stays on the server but can no longer be used; NOLOGIN rather than PASSWORD NULL
+// because it shuts every authentication method, trust and cert included, and never touches an
+// open session). A rotation is postponed while the login it would switch to still has sessions.
+//
+//   state                          | visit does
+//   -------------------------------+-------------------------------------------------------------
+//   no usable Secret (first time)  | create/enable <role>_a (or _b if _a is busy), new password,
+//                                  | Secret -> it; other enabled logins retire
+//   active _x, not due             | keep _x as is (verifier only if the Secret's changed)
+//   active _x, due, _y busy        | keep _x: rotation postponed
+//   active _x, due, _y idle/absent | new password on _y (created with its membership in one
+//                                  | transaction if absent), Secret -> _y, _x retiring
+//   retiring r, sessions > 0       | keep r enabled
+//   retiring r, no session         | ALTER ROLE r NOLOGIN; the annotation is cleared
+//   InPlace -> AlternatingUsers    | as "due": Secret -> _a, <role> retires, then NOLOGIN
+//   AlternatingUsers -> InPlace    | new password on <role> (LOGIN), Secret -> <role>; _x retires,
+//                                  | then NOLOGIN; _a/_b disabled and idle are dropped (REASSIGN/
+//                                  | DROP OWNED first)
+//
+// Only logins that are members of <role> are touched: a `<role>_a` that is not (another
+// DatabaseRole's role whose name happens to match) is refused with ConflictingResource.
+
+inline constexpr std::string_view kLoginSuffixA = "_a";
+inline constexpr std::string_view kLoginSuffixB = "_b";
+
+// {"<role>_a", "<role>_b"}; kInvalid (InvalidSpec) naming spec.roleName when "<role>_a" is over
+// PostgreSQL's 63-byte identifier limit.
+Expected<std::pair<std::string, std::string>> AlternatingLogins(const std::string& role);
+
+// A login candidate as observed: absent when the role does not exist. `sessions` counts
+// pg_stat_activity rows of the role (0 when not read).
+struct ObservedLogin {
+  std::optional<sql::ObservedRole> role;
+  int sessions = 0;
+};
+
+struct LoginInputs {
+  api::v1alpha1::RotationStrategy strategy = api::v1alpha1::RotationStrategy::kInPlace;
+  std::string role;  // the role (the group role with AlternatingUsers)
+  // The login the credentials Secret names with a password tenantdb can keep; std::nullopt when
+  // there is none (no Secret yet, a Secret without password, a name tenantdb does not manage).
+  std::optional<std::string> active;
+  bool rotation_due = false;  // spec.passwordRotation says the Secret's password must change
+  std::map<std::string, ObservedLogin> observed;  // by name: role, role_a, role_b (when known)
+};
+
+struct LoginDecision {
+  std::string active;         // the login the Secret names after this visit
+  bool new_password = false;  // generate a password for `active` (first time, rotation, switch)
+  bool rotation_postponed = false;    // due, but the login to switch to still has sessions
+  std::vector<std::string> retiring;  // former logins kept enabled until their sessions end
+  std::vector<std::string> disable;   // enabled, not active, no session: NOLOGIN now
+  std::vector<std::string> drop;      // InPlace: <role>_a/_b disabled and idle: dropped now
+  bool operator==(const LoginDecision&) const = default;
+};
+
+// Pure: which login the Secret names and what happens to the others (table above). kConflict
+// (ConflictingResource) when AlternatingUsers would need a <role>_a/_b that exists and is not a
+// member of <role>. A login just switched away from is always kept this visit (retiring), even
+// without sessions: its holders get a resync period to reconnect before it can be disabled.
+Expected<LoginDecision> DecideLogins(const LoginInputs& in);
+
+// One login role of AlternatingUsers as it must be.
+struct DesiredLogin {
+  std::string login;
+  std::string group;     // the role it is a member of
+  std::string database;  // for the Owner preset's SET role
+  std::string owner;
+  bool owner_preset = false;
+  bool enabled = true;  // LOGIN (active or retiring)
+  std::int32_t connection_limit = -1;
+  std::optional<std::string> valid_until;
+  std::optional<std::string> password_verifier;  // set (and enabled) when present
+};
+
+// Pure: the transactions that make one login role match, each a list of actions run in one
+// transaction. A new login is created with its membership in the same transaction, so a crash
+// never leaves a <role>_a that is not a member of <role> (which would then look foreign).
+std::vector<std::vector<sql::SqlAction>> PlanLogin(
+    const DesiredLogin& desired, const std::optional<sql::ObservedRole>& observed);
+
 // Deletion with reclaimPolicy Delete: let `admin` act for the role (needed on PostgreSQL 15 for
 // REASSIGN/DROP OWNED), REASSIGN OWNED to the owner and DROP OWNED in the role's database, then
 // DROP ROLE. `database` empty: the Database is gone, only DROP ROLE is attempted.
 std::vector<sql::SqlAction> PlanRoleDeletion(const std::string& role, const std::string& database,
                                              const std::string& owner, const std::string& admin);
+
+// PlanRoleDeletion for a role as observed: without the GrantMembership to `admin` when it
+// already is a member (it can act for the role).
+std::vector<sql::SqlAction> PlanObservedRoleDeletion(const sql::ObservedRole& role,
+                                                     const std::string& database,
+                                                     const std::string& owner,
+                                                     const std::string& admin);
+
+// Deletion of the role and of its AlternatingUsers logins: `observed` holds the roles that exist
+// among role, <role>_a, <role>_b. The logins that are members of the role are dropped first (a
+// <role>_a that is not is someone else's and stays); nothing when the role does not exist.
+std::vector<sql::SqlAction> PlanDeletionWithLogins(
+    const std::string& role, const std::map<std::string, sql::ObservedRole>& observed,
+    const std::string& database, const std::string& owner, const std::string& admin);
 
 }  // namespace tenantdb::controllers::role

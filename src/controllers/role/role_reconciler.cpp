@@ -80,6 +80,34 @@ void RoleReconciler::Event(const json& obj, std::string_view type, std::string_v
   }
 }
 
+Expected<void> RoleReconciler::Execute(const json& obj, sql::SqlExecutor& session,
+                                       const std::string& database,
+                                       const std::vector<sql::SqlAction>& transaction,
+                                       std::string_view event_reason) {
+  std::vector<sql::Statement> statements;
+  std::string described;
+  for (const auto& action : transaction) {
+    const sql::RenderedAction rendered = sql::Render(action);
+    spdlog::info("Applying SQL action {} action={} database={} statement={}",
+                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
+                 JsonEscape(database), JsonEscape(rendered.redacted));
+    if (settings_.count_statement) {
+      settings_.count_statement(sql::ActionKind(action));
+    }
+    statements.push_back(rendered.statement);
+    described += (described.empty() ? "" : ", then ") + sql::Describe(action);
+  }
+  if (auto done = session.ExecuteInTransaction(statements); !done) {
+    Error e = std::move(done).error();
+    e.message = described + ": " + e.message;
+    return e;
+  }
+  for (const auto& action : transaction) {
+    Event(obj, "Normal", event_reason, sql::Describe(action));
+  }
+  return {};
+}
+
 Expected<runtime::Result> RoleReconciler::Reconcile(const runtime::ObjectKey& key) {
   const auto obj = roles_.Get(key.ns, key.name);
   if (!obj) {
@@ -131,11 +159,18 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   TENANTDB_TRY(outcome.secret_name, v1::EffectiveSecretName(role));
   const std::string& role_name = outcome.role_name;
   const std::string& secret_name = outcome.secret_name;
-  if (spec.password_rotation &&
-      spec.password_rotation->strategy == v1::RotationStrategy::kAlternatingUsers) {
-    return Error::Invalid(
-        "spec.passwordRotation.strategy AlternatingUsers is not supported by this version of "
-        "tenantdb: use InPlace.");
+
+  // AlternatingUsers: <role>_a and <role>_b must fit in 63 bytes (InPlace cleans them up when
+  // they exist, so their names are needed whenever they can exist).
+  const auto strategy =
+      spec.password_rotation
+          ? spec.password_rotation->strategy.value_or(v1::kDefaultRotationStrategy)
+          : v1::RotationStrategy::kInPlace;
+  std::optional<std::pair<std::string, std::string>> logins;
+  if (auto names = AlternatingLogins(role_name)) {
+    logins = std::move(*names);
+  } else if (strategy == v1::RotationStrategy::kAlternatingUsers) {
+    return names.error();
   }
 
   // The Database and its server, from the caches.
@@ -193,17 +228,32 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   }
   const bool ours = ownership == SecretOwnership::kOurs;
 
-  // The password: brought by the user, kept from the Secret, or new (first time, rotation).
-  std::string password;
+  // The password: brought by the user, kept from the Secret, or new (first time, rotation,
+  // switch of login). First what the Secret holds.
   std::optional<std::chrono::system_clock::time_point> next_rotation;
   std::optional<v1::Timestamp> changed_at = role.status.password_changed_at;
+  std::string secret_password;
+  std::optional<std::string> secret_login;
   if (ours) {
     if (auto a = Annotation(*existing, kPasswordChangedAtAnnotation)) {
       if (auto t = v1::ParseRfc3339(*a)) {
         changed_at = *t;
       }
     }
+    if (auto value = SecretValue(*existing, "password"); value && !value->empty()) {
+      secret_password = std::move(*value);
+    }
+    secret_login = Annotation(*existing, kActiveLoginAnnotation);
+    if (!secret_login || secret_login->empty()) {
+      if (auto value = SecretValue(*existing, "username"); value && !value->empty()) {
+        secret_login = std::move(*value);
+      }
+    }
   }
+  const bool known_login =
+      secret_login && (*secret_login == role_name || (logins && (*secret_login == logins->first ||
+                                                                 *secret_login == logins->second)));
+  std::optional<std::string> byo_password;
   if (spec.password_secret_ref) {
     const auto& ref = *spec.password_secret_ref;
     const std::string key = ref.key.value_or(std::string(v1::kDefaultPasswordSecretKey));
@@ -223,28 +273,19 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
                                    "\" (spec.passwordSecretRef) is empty: put a password in it.",
                                std::string(v1::reason::kPasswordSecretNotFound));
     }
-    password = std::move(*value);
-  } else {
-    if (ours) {
-      if (auto value = SecretValue(*existing, "password"); value && !value->empty()) {
-        password = std::move(*value);
-      }
-    }
-    if (spec.password_rotation && !password.empty()) {
-      TENANTDB_TRY(const auto every, v1::ParseGoDuration(spec.password_rotation->every));
-      const RotationDecision rotation = DecideRotation(every, changed_at, now);
-      if (rotation.rotate_now) {
-        password.clear();  // due: a new one below
-      } else {
-        next_rotation = rotation.next_rotation;
-      }
-    }
-    if (password.empty()) {
-      password = generate_password_();
+    byo_password = std::move(*value);
+  }
+  bool rotation_due = false;
+  if (spec.password_rotation && !byo_password && !secret_password.empty()) {
+    TENANTDB_TRY(const auto every, v1::ParseGoDuration(spec.password_rotation->every));
+    const RotationDecision rotation = DecideRotation(every, changed_at, now);
+    rotation_due = rotation.rotate_now;
+    if (!rotation.rotate_now) {
+      next_rotation = rotation.next_rotation;
     }
   }
 
-  // The role's state, in a session on its database.
+  // The role's state (and its logins'), in a session on its database.
   TENANTDB_TRY(auto params, ServerConnectionParams(kube_, server, settings_.ca_dir));
   params.dbname = outcome.database_name;
   TENANTDB_TRY(const auto session, sql_.Connect(params));
@@ -259,15 +300,52 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
     observed.managed_memberships =
         SplitNames(Annotation(*existing, kManagedMembershipsAnnotation).value_or(""));
   }
+  LoginInputs login_inputs{
+      .strategy = strategy,
+      .role = role_name,
+      .active = !secret_password.empty() && known_login ? secret_login : std::nullopt,
+      .rotation_due = rotation_due};
+  login_inputs.observed[role_name].role = observed.role;
+  if (logins) {
+    for (const auto* name : {&logins->first, &logins->second}) {
+      TENANTDB_TRY(login_inputs.observed[*name].role, sql::ReadRole(*session, *name));
+    }
+  }
+  for (auto& [name, login] : login_inputs.observed) {
+    // Sessions matter only for roles that may have to retire (never the Secret's own login).
+    if (login.role && name != login_inputs.active) {
+      TENANTDB_TRY(login.sessions, sql::CountSessions(*session, name));
+    }
+  }
+  TENANTDB_TRY(const LoginDecision logins_decision, DecideLogins(login_inputs));
+  const std::string& active = logins_decision.active;
+  if (logins_decision.rotation_postponed) {
+    spdlog::info("Password rotation postponed {} login={} reason={}", runtime::ReconcileLogFields(),
+                 JsonEscape(active), JsonEscape("the login to switch to still has sessions"));
+  }
+  std::string password;
+  if (byo_password) {
+    password = std::move(*byo_password);
+  } else if (logins_decision.new_password || secret_password.empty()) {
+    password = generate_password_();
+  } else {
+    password = secret_password;
+  }
 
-  // Plan.
+  // Plan: the role (the group with AlternatingUsers), then its logins.
   const std::string password_sha = Sha256Hex(password);
   const std::optional<std::string> recorded_sha =
-      ours ? Annotation(*existing, kPasswordSha256Annotation) : std::nullopt;
+      ours && login_inputs.active == active ? Annotation(*existing, kPasswordSha256Annotation)
+                                            : std::nullopt;
+  const auto is_retiring = [&](const std::string& name) {
+    return std::find(logins_decision.retiring.begin(), logins_decision.retiring.end(), name) !=
+           logins_decision.retiring.end();
+  };
+  const bool login_wanted = spec.login.value_or(v1::kDefaultLogin);
   DesiredRole desired{.role = role_name,
                       .database = outcome.database_name,
                       .owner = owner,
-                      .login = spec.login.value_or(v1::kDefaultLogin),
+                      .login = active == role_name ? login_wanted : is_retiring(role_name),
                       .connection_limit = spec.connection_limit.value_or(-1),
                       .valid_until = spec.valid_until,
                       .in_roles = spec.in_roles,
@@ -281,25 +359,69 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
       desired.preset_schemas.push_back(s.name);
     }
   }
-  if (PasswordChangeNeeded(observed.role.has_value(), password_sha, recorded_sha)) {
-    TENANTDB_TRY(desired.password_verifier, session->EncryptPassword(role_name, password));
+  std::optional<std::string> verifier;
+  if (PasswordChangeNeeded(login_inputs.observed[active].role.has_value(), password_sha,
+                           recorded_sha)) {
+    TENANTDB_TRY(verifier, session->EncryptPassword(active, password));
+  }
+  if (active == role_name) {
+    desired.password_verifier = verifier;
   }
   TENANTDB_TRY(const RolePlan plan, PlanRole(desired, observed));
-
-  // Act: each action in its own transaction, logged redacted (a verifier never reaches a log).
+  std::vector<std::vector<sql::SqlAction>> transactions;
   for (const auto& action : plan.actions) {
-    const sql::RenderedAction rendered = sql::Render(action);
-    spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
-                 JsonEscape(outcome.database_name), JsonEscape(rendered.redacted));
-    if (auto done = session->ExecuteInTransaction({rendered.statement}); !done) {
-      Error e = std::move(done).error();
-      e.message = sql::Describe(action) + ": " + e.message;
-      return e;
-    }
-    Event(obj, "Normal", v1::reason::kReconciled, sql::Describe(action));
+    transactions.push_back({action});
   }
-  if (plan.sets_password) {
+  if (logins) {
+    for (const auto* name : {&logins->first, &logins->second}) {
+      const auto& login_observed = login_inputs.observed[*name].role;
+      const bool is_active = *name == active;
+      if (!is_active && !login_observed) {
+        continue;
+      }
+      const bool dropped = std::find(logins_decision.drop.begin(), logins_decision.drop.end(),
+                                     *name) != logins_decision.drop.end();
+      const bool managed =
+          login_observed &&
+          std::find(login_observed->member_of.begin(), login_observed->member_of.end(),
+                    role_name) != login_observed->member_of.end();
+      if (dropped || (!is_active && !managed)) {
+        continue;  // dropped below; or not ours (InPlace never touches such a role)
+      }
+      const DesiredLogin login{.login = *name,
+                               .group = role_name,
+                               .database = outcome.database_name,
+                               .owner = owner,
+                               .owner_preset = desired.preset == v1::PrivilegePreset::kOwner,
+                               .enabled = is_active ? login_wanted : is_retiring(*name),
+                               .connection_limit = desired.connection_limit,
+                               .valid_until = desired.valid_until,
+                               .password_verifier = is_active ? verifier : std::nullopt};
+      for (auto& t : PlanLogin(login, login_observed)) {
+        transactions.push_back(std::move(t));
+      }
+    }
+  }
+  for (const auto& name : logins_decision.drop) {
+    for (auto& action : PlanObservedRoleDeletion(*login_inputs.observed[name].role,
+                                                 outcome.database_name, owner, params.user)) {
+      transactions.push_back({std::move(action)});
+    }
+  }
+
+  // Act: each transaction logged redacted (a verifier never reaches a log).
+  for (const auto& transaction : transactions) {
+    TENANTDB_TRY_VOID(
+        Execute(obj, *session, outcome.database_name, transaction, v1::reason::kReconciled));
+  }
+  const bool sets_password = verifier.has_value();
+  if (sets_password && settings_.crash_after_password_set) {
+    spdlog::warn("Fault injection: exiting after setting a password {} login={}",
+                 runtime::ReconcileLogFields(), JsonEscape(active));
+    spdlog::default_logger()->flush();
+    std::_Exit(137);
+  }
+  if (sets_password) {
     changed_at = v1::ToTimestamp(now);
     if (spec.password_rotation && !spec.password_secret_ref) {
       TENANTDB_TRY(const auto every, v1::ParseGoDuration(spec.password_rotation->every));
@@ -308,10 +430,12 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   }
   outcome.missing_targets = plan.missing_targets;
   outcome.password_changed_at = changed_at;
+  outcome.active_login = active;
+  outcome.retiring_logins = logins_decision.retiring;
 
   // The credentials Secret, after the password is on the server.
   const ConnectionValues values{
-      .username = role_name,
+      .username = active,
       .password = password,
       .host = server.spec.host,
       .port = server.spec.port.value_or(v1::kDefaultPort),
@@ -320,7 +444,11 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   TENANTDB_TRY(const auto data, CredentialsData(values, spec.secret_template));
   std::map<std::string, std::string> annotations = {
       {std::string(kPasswordSha256Annotation), password_sha},
-      {std::string(kManagedMembershipsAnnotation), JoinNames(plan.managed_memberships)}};
+      {std::string(kManagedMembershipsAnnotation), JoinNames(plan.managed_memberships)},
+      {std::string(kActiveLoginAnnotation), active}};
+  if (!logins_decision.retiring.empty()) {
+    annotations.emplace(std::string(kRetiringLoginAnnotation), JoinNames(logins_decision.retiring));
+  }
   if (changed_at) {
     annotations.emplace(std::string(kPasswordChangedAtAnnotation), v1::FormatRfc3339(*changed_at));
   }
@@ -361,7 +489,9 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
           "Role \"" + *role_name + "\" kept on the server (reclaimPolicy Retain).");
     return runtime::Result{};
   }
-  const std::string left = "role \"" + *role_name + "\" was left on the server; drop it by hand.";
+  const std::string left = "role \"" + *role_name +
+                           "\" (and its login roles _a/_b, if any) was left on the server; drop "
+                           "it by hand.";
   const auto db_obj = databases_.Get(role.metadata.ns, role.spec.database_ref.name);
   if (!db_obj) {
     Event(obj, "Warning", v1::reason::kDeleting,
@@ -410,26 +540,25 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
   if (!observed) {
     return runtime::Result{};
   }
-  for (const auto& action : PlanRoleDeletion(*role_name, target_database, owner, params->user)) {
-    if (const auto* grant = std::get_if<sql::GrantMembership>(&action);
-        grant != nullptr && std::find(observed->members.begin(), observed->members.end(),
-                                      grant->member) != observed->members.end()) {
-      continue;  // the admin can already act for the role
+  // The login roles of AlternatingUsers (members of the role) first, then the role itself.
+  std::map<std::string, sql::ObservedRole> existing{{*role_name, *observed}};
+  if (auto logins = AlternatingLogins(*role_name)) {
+    for (const auto* name : {&logins->first, &logins->second}) {
+      TENANTDB_TRY(auto login, sql::ReadRole(**session, *name));
+      if (login) {
+        existing.emplace(*name, std::move(*login));
+      }
     }
-    const sql::RenderedAction rendered = sql::Render(action);
-    spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
-                 JsonEscape(database), JsonEscape(rendered.redacted));
-    if (auto done = (*session)->ExecuteInTransaction({rendered.statement}); !done) {
-      Error e = std::move(done).error();
+  }
+  for (const auto& action :
+       PlanDeletionWithLogins(*role_name, existing, target_database, owner, params->user)) {
+    if (auto done = Execute(obj, **session, database, {action}, v1::reason::kDeleting); !done) {
       Event(obj, "Warning", v1::reason::kDeleting,
-            sql::Describe(action) + " failed: " + e.message +
+            done.error().message +
                 " (tenantdb retries; set spec.reclaimPolicy: Retain to release the object "
                 "without dropping the role).");
-      e.message = sql::Describe(action) + ": " + e.message;
-      return e;
+      return done.error();
     }
-    Event(obj, "Normal", v1::reason::kDeleting, sql::Describe(action));
   }
   return runtime::Result{};
 }

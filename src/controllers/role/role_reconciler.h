@@ -4,6 +4,8 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/v1alpha1/database_role_types.h"
 #include "controllers/common/event_sink.h"
@@ -12,6 +14,7 @@
 #include "kube/store.h"
 #include "runtime/clock.h"
 #include "runtime/reconciler.h"
+#include "sql/actions.h"
 #include "sql/sql_executor.h"
 
 namespace tenantdb::controllers::role {
@@ -24,6 +27,11 @@ inline constexpr std::string_view kRoleFinalizer = "tenantdb.io/role";
 // -> the credentials Secret (server-side apply, only when its content changes, always after the
 // password is set on the server) -> ComputeRoleStatus (pure), written only when it changed.
 //
+// spec.passwordRotation.strategy AlternatingUsers: the role is a NOLOGIN group and the Secret
+// names one of its login roles <role>_a / <role>_b; DecideLogins and PlanLogin (role_plan.h)
+// describe the states. The annotations tenantdb.io/active-login and tenantdb.io/retiring-login
+// of the Secret record them; the server's catalog and pg_stat_activity decide.
+//
 // Secrets are not watched (the operator may not list/watch them): a credentials Secret edited or
 // deleted by hand is put back on the next periodic resync (--resync-period).
 class RoleReconciler final : public runtime::Reconciler {
@@ -31,6 +39,16 @@ class RoleReconciler final : public runtime::Reconciler {
   struct Settings {
     std::chrono::seconds resync_period{600};
     std::string ca_dir;  // where CA bundles from sslRootCertSecretRef are written for libpq
+    // Called once per SQL statement sent, with its sql::ActionKind (the wiring counts
+    // tenantdb_sql_statements_total{kind}); may be empty.
+    std::function<void(std::string_view kind)> count_statement;
+    // Fault-injection point for tests, never set in production: when true the process exits at
+    // once (std::_Exit(137), like a SIGKILL: no cleanup, no flush but the log line) right after a
+    // password verifier was set on the server and before the credentials Secret is written, the
+    // one window where the Secret and the server disagree. The wiring sets it when the
+    // environment variable TENANTDB_TEST_CRASH_AFTER is "password-set" at start-up. The next
+    // visit repairs that state by itself (a new password, set then written).
+    bool crash_after_password_set = false;
   };
   // `generate_password`: a fresh random password (common/password.h GeneratePassword in
   // production; deterministic in tests).
@@ -48,6 +66,12 @@ class RoleReconciler final : public runtime::Reconciler {
   Expected<std::chrono::seconds> Converge(const nlohmann::json& obj,
                                           const api::v1alpha1::DatabaseRole& role,
                                           RoleOutcome& outcome);
+  // Runs `transaction` (one or more actions) in one transaction: each logged redacted and
+  // counted, one Event per action once committed.
+  Expected<void> Execute(const nlohmann::json& obj, sql::SqlExecutor& session,
+                         const std::string& database,
+                         const std::vector<sql::SqlAction>& transaction,
+                         std::string_view event_reason);
   void Event(const nlohmann::json& obj, std::string_view type, std::string_view reason,
              const std::string& note);
 

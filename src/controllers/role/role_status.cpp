@@ -28,7 +28,7 @@ v1::DatabaseRoleStatus ComputeRoleStatus(const v1::DatabaseRole& role, const Rol
   }
   if (!o.secret_name.empty() && o.secret_written) {
     status.secret_name = o.secret_name;
-    status.active_login = o.role_name;
+    status.active_login = o.active_login.empty() ? o.role_name : o.active_login;
   }
   if (o.password_changed_at) {
     status.password_changed_at = o.password_changed_at;
@@ -44,10 +44,22 @@ v1::DatabaseRoleStatus ComputeRoleStatus(const v1::DatabaseRole& role, const Rol
             "\": create it (e.g. with a Migration) or remove the grant; the other privileges are "
             "in place and tenantdb retries on every resync.");
   } else {
-    readiness = Readiness::Ready(std::string(v1::reason::kReconciled),
-                                 "Role \"" + o.role_name + "\" has " + o.privileges +
-                                     " access to database \"" + o.database_name +
-                                     "\"; its credentials are in Secret " + o.secret_name + ".");
+    std::string message = "Role \"" + o.role_name + "\" has " + o.privileges +
+                          " access to database \"" + o.database_name +
+                          "\"; its credentials are in Secret " + o.secret_name;
+    if (!o.active_login.empty() && o.active_login != o.role_name) {
+      message += " (login \"" + o.active_login + "\")";
+    }
+    message += ".";
+    if (!o.retiring_logins.empty()) {
+      std::vector<std::string> quoted;
+      for (const auto& l : o.retiring_logins) {
+        quoted.push_back("\"" + l + "\"");
+      }
+      message += " The previous login " + JoinTargets(quoted) +
+                 " stays enabled until its sessions end, then tenantdb disables it.";
+    }
+    readiness = Readiness::Ready(std::string(v1::reason::kReconciled), message);
   }
   ApplyReadiness(status.conditions, generation, readiness, now);
   return status;

@@ -18,13 +18,17 @@ struct RoleOutcome {
   std::string database_name;                 // the PostgreSQL database
   std::string privileges;                    // the preset, e.g. "ReadOnly"
   bool secret_written = false;               // the credentials Secret is in place
+  std::string active_login;                  // the login the Secret names ("": role_name)
+  std::vector<std::string> retiring_logins;  // former logins kept until their sessions end
   // When the password now in the Secret was set on the server (absent: unknown/unchanged).
   std::optional<api::v1alpha1::Timestamp> password_changed_at;
 };
 
 // Pure: the status the DatabaseRole should have after this visit. Ready=True Reconciled when
 // nothing failed; GrantTargetMissing (Stalled) naming every missing target; otherwise the
-// error's reason (transient/conflict: Reconciling; the rest: Stalled). roleName, secretName,
+// error's reason (transient/conflict: Reconciling; the rest: Stalled); the Ready message names
+// the retiring logins (AlternatingUsers) without their session counts, so that it does not change
+// on every resync. roleName, secretName,
 // activeLogin and passwordChangedAt are kept from the previous status when this visit did not
 // learn them.
 api::v1alpha1::DatabaseRoleStatus ComputeRoleStatus(const api::v1alpha1::DatabaseRole& role,

@@ -167,6 +167,20 @@ TEST(SecretUpToDateTest, ComparesWhatTenantdbSets) {
   EXPECT_FALSE(SecretUpToDate(changed, desired));
 }
 
+TEST(SecretUpToDateTest, AManagedAnnotationLeftOutIsAChange) {
+  // The retiring-login annotation disappears once the old login is disabled: server-side apply
+  // removes it, so its presence means the Secret must be applied again. Other annotations (not
+  // tenantdb's) do not count.
+  const json desired =
+      DesiredCredentialsSecret(RoleObject(), "app-credentials", {{"password", "pw"}},
+                               {{std::string(kActiveLoginAnnotation), "app_b"}});
+  json existing = desired;
+  existing["metadata"]["annotations"]["example.com/other"] = "x";
+  EXPECT_TRUE(SecretUpToDate(existing, desired));
+  existing["metadata"]["annotations"][std::string(kRetiringLoginAnnotation)] = "app_a";
+  EXPECT_FALSE(SecretUpToDate(existing, desired));
+}
+
 TEST(NamesTest, JoinAndSplit) {
   EXPECT_EQ(JoinNames({"a", "b"}), "a,b");
   EXPECT_EQ(JoinNames({}), "");

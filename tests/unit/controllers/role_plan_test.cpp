@@ -279,5 +279,321 @@ TEST(PlanRoleDeletionTest, ReassignsAndDropsOwnedThenDropsTheRole) {
               ElementsAre(sql::SqlAction{sql::DropRole{.role = "shop_app"}}));
 }
 
+// --- AlternatingUsers ----------------------------------------------------------------------------
+
+TEST(AlternatingLoginsTest, NamesAndTheirLimit) {
+  EXPECT_EQ(*AlternatingLogins("shop_app"),
+            (std::pair<std::string, std::string>{"shop_app_a", "shop_app_b"}));
+  EXPECT_TRUE(AlternatingLogins(std::string(61, 'r')).has_value());  // 63 bytes with "_a"
+  const auto too_long = AlternatingLogins(std::string(62, 'r'));
+  ASSERT_FALSE(too_long.has_value());
+  EXPECT_EQ(too_long.error().code, ErrorCode::kInvalid);
+  EXPECT_EQ(too_long.error().reason, "InvalidSpec");
+  EXPECT_THAT(too_long.error().message, ::testing::HasSubstr("spec.roleName"));
+}
+
+// Observed login roles for DecideLogins: the group "app" and its logins "app_a"/"app_b".
+ObservedLogin Login(bool login, int sessions = 0, bool member = true) {
+  sql::ObservedRole r{.name = "", .login = login};
+  if (member) {
+    r.member_of = {"app"};
+  }
+  return {.role = r, .sessions = sessions};
+}
+ObservedLogin Group(bool login, int sessions = 0) {
+  return {.role = sql::ObservedRole{.name = "app", .login = login}, .sessions = sessions};
+}
+
+struct LoginCase {
+  std::string name;
+  v1::RotationStrategy strategy;
+  std::optional<std::string> active;  // the Secret's login
+  bool due;
+  std::map<std::string, ObservedLogin> observed;
+  LoginDecision want;
+};
+
+class DecideLoginsTest : public ::testing::TestWithParam<LoginCase> {};
+
+TEST_P(DecideLoginsTest, Decides) {
+  const auto& c = GetParam();
+  const auto got = DecideLogins({.strategy = c.strategy,
+                                 .role = "app",
+                                 .active = c.active,
+                                 .rotation_due = c.due,
+                                 .observed = c.observed});
+  ASSERT_TRUE(got.has_value()) << got.error().message;
+  EXPECT_EQ(got->active, c.want.active);
+  EXPECT_EQ(got->new_password, c.want.new_password);
+  EXPECT_EQ(got->rotation_postponed, c.want.rotation_postponed);
+  EXPECT_EQ(got->retiring, c.want.retiring);
+  EXPECT_EQ(got->disable, c.want.disable);
+  EXPECT_EQ(got->drop, c.want.drop);
+}
+
+constexpr auto kAlt = v1::RotationStrategy::kAlternatingUsers;
+constexpr auto kInPlace = v1::RotationStrategy::kInPlace;
+
+INSTANTIATE_TEST_SUITE_P(
+    States, DecideLoginsTest,
+    ::testing::Values(
+        // First creation: nothing exists; the group is created NOLOGIN by PlanRole.
+        LoginCase{"FirstCreation",
+                  kAlt,
+                  std::nullopt,
+                  false,
+                  {},
+                  {.active = "app_a", .new_password = true}},
+        LoginCase{"FirstCreationGroupExistsNoLogin",
+                  kAlt,
+                  std::nullopt,
+                  false,
+                  {{"app", Group(false)}},
+                  {.active = "app_a", .new_password = true}},
+        // Steady state: the Secret's login stays, the other one is NOLOGIN.
+        LoginCase{"SteadyNotDue",
+                  kAlt,
+                  "app_a",
+                  false,
+                  {{"app", Group(false)}, {"app_a", Login(true)}, {"app_b", Login(false)}},
+                  {.active = "app_a"}},
+        // Due: the other login gets the new password; the old one is kept even when it is busy
+        // (and even when idle: its holders get a resync period to reconnect).
+        LoginCase{"DueOldLoginBusy",
+                  kAlt,
+                  "app_a",
+                  true,
+                  {{"app", Group(false)}, {"app_a", Login(true, 3)}, {"app_b", Login(false)}},
+                  {.active = "app_b", .new_password = true, .retiring = {"app_a"}}},
+        LoginCase{"DueFirstRotationCreatesB",
+                  kAlt,
+                  "app_a",
+                  true,
+                  {{"app", Group(false)}, {"app_a", Login(true)}},
+                  {.active = "app_b", .new_password = true, .retiring = {"app_a"}}},
+        LoginCase{"DueBackToA",
+                  kAlt,
+                  "app_b",
+                  true,
+                  {{"app", Group(false)}, {"app_a", Login(false)}, {"app_b", Login(true, 1)}},
+                  {.active = "app_a", .new_password = true, .retiring = {"app_b"}}},
+        // After the flip: the old login is kept while busy, disabled once idle.
+        LoginCase{"OldLoginBusy",
+                  kAlt,
+                  "app_b",
+                  false,
+                  {{"app", Group(false)}, {"app_a", Login(true, 2)}, {"app_b", Login(true)}},
+                  {.active = "app_b", .retiring = {"app_a"}}},
+        LoginCase{"OldLoginIdle",
+                  kAlt,
+                  "app_b",
+                  false,
+                  {{"app", Group(false)}, {"app_a", Login(true, 0)}, {"app_b", Login(true)}},
+                  {.active = "app_b", .disable = {"app_a"}}},
+        // Due again while the previous login is still in use: wait.
+        LoginCase{"DueButOtherStillBusy",
+                  kAlt,
+                  "app_b",
+                  true,
+                  {{"app", Group(false)}, {"app_a", Login(true, 1)}, {"app_b", Login(true)}},
+                  {.active = "app_b", .rotation_postponed = true, .retiring = {"app_a"}}},
+        // A crash after the flip's ALTER ROLE, before the Secret write: the target is enabled,
+        // nobody can use it, so the flip is simply done again.
+        LoginCase{"DueAfterCrashBeforeSecret",
+                  kAlt,
+                  "app_a",
+                  true,
+                  {{"app", Group(false)}, {"app_a", Login(true)}, {"app_b", Login(true)}},
+                  {.active = "app_b", .new_password = true, .retiring = {"app_a"}}},
+        // A lost Secret: a login still in use is not reused.
+        LoginCase{"LostSecretALoginBusy",
+                  kAlt,
+                  std::nullopt,
+                  false,
+                  {{"app", Group(false)}, {"app_a", Login(true, 4)}, {"app_b", Login(false)}},
+                  {.active = "app_b", .new_password = true, .retiring = {"app_a"}}},
+        // InPlace -> AlternatingUsers: the role itself retires like a login.
+        LoginCase{"SwitchFromInPlace",
+                  kAlt,
+                  "app",
+                  false,
+                  {{"app", Group(true)}},
+                  {.active = "app_a", .new_password = true, .retiring = {"app"}}},
+        LoginCase{"SwitchFromInPlaceRoleBusy",
+                  kAlt,
+                  "app_a",
+                  false,
+                  {{"app", Group(true, 5)}, {"app_a", Login(true)}},
+                  {.active = "app_a", .retiring = {"app"}}},
+        LoginCase{"SwitchFromInPlaceRoleIdle",
+                  kAlt,
+                  "app_a",
+                  false,
+                  {{"app", Group(true, 0)}, {"app_a", Login(true)}},
+                  {.active = "app_a", .disable = {"app"}}},
+        // AlternatingUsers -> InPlace: the role logs in again; the logins retire, are disabled,
+        // then dropped.
+        LoginCase{
+            "SwitchToInPlace",
+            kInPlace,
+            "app_a",
+            false,
+            {{"app", Group(false)}, {"app_a", Login(true, 2)}, {"app_b", Login(false)}},
+            {.active = "app", .new_password = true, .retiring = {"app_a"}, .drop = {"app_b"}}},
+        LoginCase{"SwitchToInPlaceLoginIdle",
+                  kInPlace,
+                  "app",
+                  false,
+                  {{"app", Group(true)}, {"app_a", Login(true, 0)}},
+                  {.active = "app", .disable = {"app_a"}}},
+        LoginCase{"SwitchToInPlaceLoginDisabledIdle",
+                  kInPlace,
+                  "app",
+                  false,
+                  {{"app", Group(true)}, {"app_a", Login(false, 0)}},
+                  {.active = "app", .drop = {"app_a"}}},
+        LoginCase{"SwitchToInPlaceLoginDisabledButBusy",
+                  kInPlace,
+                  "app",
+                  false,
+                  {{"app", Group(true)}, {"app_a", Login(false, 1)}},
+                  {.active = "app"}},
+        // InPlace as before: a new password when there is none or it is due.
+        LoginCase{"InPlaceFirst",
+                  kInPlace,
+                  std::nullopt,
+                  false,
+                  {},
+                  {.active = "app", .new_password = true}},
+        LoginCase{
+            "InPlaceSteady", kInPlace, "app", false, {{"app", Group(true)}}, {.active = "app"}},
+        LoginCase{"InPlaceDue",
+                  kInPlace,
+                  "app",
+                  true,
+                  {{"app", Group(true)}},
+                  {.active = "app", .new_password = true}},
+        // InPlace never touches an app_a that is not a member of the role.
+        LoginCase{"InPlaceForeignLoginIgnored",
+                  kInPlace,
+                  "app",
+                  false,
+                  {{"app", Group(true)}, {"app_a", Login(false, 0, /*member=*/false)}},
+                  {.active = "app"}}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(DecideLoginsTest, AForeignLoginRoleIsAConflict) {
+  const auto got = DecideLogins({.strategy = kAlt,
+                                 .role = "app",
+                                 .active = std::nullopt,
+                                 .observed = {{"app_b", Login(true, 0, /*member=*/false)}}});
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().reason, "ConflictingResource");
+  EXPECT_THAT(got.error().message, ::testing::HasSubstr("\"app_b\""));
+}
+
+TEST(DecideLoginsTest, RoleNameTooLongForLogins) {
+  const std::string name(62, 'r');
+  const auto alt = DecideLogins({.strategy = kAlt, .role = name});
+  ASSERT_FALSE(alt.has_value());
+  EXPECT_EQ(alt.error().reason, "InvalidSpec");
+  // InPlace does not need the logins.
+  const auto in_place = DecideLogins({.strategy = kInPlace, .role = name, .active = name});
+  ASSERT_TRUE(in_place.has_value());
+  EXPECT_EQ(in_place->active, name);
+}
+
+DesiredLogin LoginOf(std::string name) {
+  return {.login = std::move(name), .group = "shop_app", .database = "shop", .owner = "shop_owner"};
+}
+
+TEST(PlanLoginTest, ANewLoginIsCreatedWithItsMembershipInOneTransaction) {
+  auto d = LoginOf("shop_app_a");
+  d.password_verifier = "SCRAM-SHA-256$4096:salt$key:server";
+  d.connection_limit = 5;
+  using T = std::vector<sql::SqlAction>;
+  EXPECT_THAT(PlanLogin(d, std::nullopt),
+              ElementsAre(T{sql::CreateRole{.role = "shop_app_a",
+                                            .login = true,
+                                            .connection_limit = 5,
+                                            .password_verifier = d.password_verifier},
+                            sql::GrantMembership{.role = "shop_app", .member = "shop_app_a"}}));
+}
+
+TEST(PlanLoginTest, OwnerPresetLoginsActAsTheOwner) {
+  auto d = LoginOf("shop_app_a");
+  d.owner_preset = true;
+  using T = std::vector<sql::SqlAction>;
+  const auto plan = PlanLogin(d, std::nullopt);
+  ASSERT_EQ(plan.size(), 2U);
+  EXPECT_EQ(
+      plan[1],
+      (T{sql::SetRoleConfig{
+          .role = "shop_app_a", .database = "shop", .parameter = "role", .value = "shop_owner"}}));
+  // In place: nothing to do; leaving the preset resets it.
+  sql::ObservedRole observed{.name = "shop_app_a", .login = true, .member_of = {"shop_app"}};
+  observed.settings = {{"shop", "role=shop_owner"}};
+  EXPECT_THAT(PlanLogin(d, observed), IsEmpty());
+  d.owner_preset = false;
+  EXPECT_THAT(
+      PlanLogin(d, observed),
+      ElementsAre(T{sql::SetRoleConfig{
+          .role = "shop_app_a", .database = "shop", .parameter = "role", .value = std::nullopt}}));
+}
+
+TEST(PlanLoginTest, EnablesWithTheVerifierAndDisablesWithNoLogin) {
+  using T = std::vector<sql::SqlAction>;
+  const sql::ObservedRole disabled{.name = "shop_app_b", .login = false, .member_of = {"shop_app"}};
+  auto d = LoginOf("shop_app_b");
+  d.password_verifier = "SCRAM-SHA-256$4096:salt$key:server";
+  EXPECT_THAT(PlanLogin(d, disabled),
+              ElementsAre(T{sql::AlterRole{
+                  .role = "shop_app_b", .login = true, .password_verifier = d.password_verifier}}));
+  sql::ObservedRole enabled = disabled;
+  enabled.login = true;
+  auto off = LoginOf("shop_app_b");
+  off.enabled = false;
+  EXPECT_THAT(PlanLogin(off, enabled),
+              ElementsAre(T{sql::AlterRole{.role = "shop_app_b", .login = false}}));
+  EXPECT_THAT(PlanLogin(off, disabled), IsEmpty());
+  // A lost membership is granted back.
+  sql::ObservedRole lonely = disabled;
+  lonely.member_of.clear();
+  EXPECT_THAT(PlanLogin(off, lonely),
+              ElementsAre(T{sql::GrantMembership{.role = "shop_app", .member = "shop_app_b"}}));
+}
+
+TEST(PlanDeletionWithLoginsTest, DropsTheLoginsThenTheRole) {
+  const std::map<std::string, sql::ObservedRole> observed = {
+      {"app", {.name = "app", .members = {"app_a", "app_b", "admin"}}},
+      {"app_a", {.name = "app_a", .member_of = {"app"}}},
+      {"app_b", {.name = "app_b", .member_of = {"app"}, .members = {"admin"}}}};
+  EXPECT_THAT(PlanDeletionWithLogins("app", observed, "shop", "shop_owner", "admin"),
+              ElementsAre(sql::SqlAction{sql::GrantMembership{.role = "app_a", .member = "admin"}},
+                          sql::SqlAction{sql::ReassignOwned{
+                              .database = "shop", .role = "app_a", .new_owner = "shop_owner"}},
+                          sql::SqlAction{sql::DropOwned{.database = "shop", .role = "app_a"}},
+                          sql::SqlAction{sql::DropRole{.role = "app_a"}},
+                          // admin already a member of app_b and app: no grant
+                          sql::SqlAction{sql::ReassignOwned{
+                              .database = "shop", .role = "app_b", .new_owner = "shop_owner"}},
+                          sql::SqlAction{sql::DropOwned{.database = "shop", .role = "app_b"}},
+                          sql::SqlAction{sql::DropRole{.role = "app_b"}},
+                          sql::SqlAction{sql::ReassignOwned{
+                              .database = "shop", .role = "app", .new_owner = "shop_owner"}},
+                          sql::SqlAction{sql::DropOwned{.database = "shop", .role = "app"}},
+                          sql::SqlAction{sql::DropRole{.role = "app"}}));
+}
+
+TEST(PlanDeletionWithLoginsTest, LeavesForeignLoginsAndNothingWithoutTheRole) {
+  const std::map<std::string, sql::ObservedRole> observed = {
+      {"app", {.name = "app"}}, {"app_a", {.name = "app_a", .member_of = {"other"}}}};
+  EXPECT_THAT(PlanDeletionWithLogins("app", observed, "", "shop_owner", "admin"),
+              ElementsAre(sql::SqlAction{sql::DropRole{.role = "app"}}));
+  EXPECT_THAT(PlanDeletionWithLogins("app", {{"app_a", {.name = "app_a", .member_of = {"app"}}}},
+                                     "shop", "shop_owner", "admin"),
+              IsEmpty());
+}
+
 }  // namespace
 }  // namespace tenantdb::controllers::role

@@ -42,6 +42,26 @@ TEST(ComputeRoleStatusTest, ReconciledIsReadyWithFacts) {
   EXPECT_EQ(v1::FindStatusCondition(s.conditions, v1::kReconciling), nullptr);
 }
 
+TEST(ComputeRoleStatusTest, AlternatingUsersNamesTheActiveAndRetiringLogins) {
+  RoleOutcome o = Done();
+  o.active_login = "shop_app_b";
+  o.retiring_logins = {"shop_app_a"};
+  const auto s = ComputeRoleStatus(Role(1), o, T(0));
+  EXPECT_EQ(s.active_login, "shop_app_b");
+  EXPECT_EQ(s.role_name, "shop_app");
+  const auto* ready = v1::FindStatusCondition(s.conditions, v1::kReady);
+  ASSERT_NE(ready, nullptr);
+  EXPECT_EQ(ready->status, v1::ConditionStatus::kTrue);
+  EXPECT_NE(ready->message.find("(login \"shop_app_b\")"), std::string::npos) << ready->message;
+  EXPECT_NE(ready->message.find("previous login \"shop_app_a\" stays enabled"), std::string::npos)
+      << ready->message;
+  // Once the old login is disabled the message says so no more.
+  o.retiring_logins.clear();
+  const auto after = ComputeRoleStatus(Role(1), o, T(10));
+  EXPECT_EQ(v1::FindStatusCondition(after.conditions, v1::kReady)->message.find("previous"),
+            std::string::npos);
+}
+
 struct ReasonCase {
   std::string name;
   Error error;

@@ -87,10 +87,17 @@ std::string_view MetadataView(const json& object, const char* field) {
   return it->get_ref<const std::string&>();
 }
 
-// The object as it is cached: shared as is unless it still carries managedFields.
+bool HasLastApplied(const json& meta) {
+  const auto annotations = meta.find("annotations");
+  return annotations != meta.end() && annotations->is_object() &&
+         annotations->contains(kLastAppliedAnnotation);
+}
+
+// The object as it is cached: shared as is unless it still carries what no controller reads.
 std::shared_ptr<const json> ForCache(const std::shared_ptr<const json>& object) {
   const auto meta = object->find("metadata");
-  if (meta != object->end() && meta->is_object() && meta->contains("managedFields")) {
+  if (meta != object->end() && meta->is_object() &&
+      (meta->contains("managedFields") || HasLastApplied(*meta))) {
     json copy = *object;
     StripManagedFields(copy);
     return std::make_shared<const json>(std::move(copy));
@@ -135,6 +142,13 @@ void StripManagedFields(json& object) {
   const auto meta = object.find("metadata");
   if (meta != object.end() && meta->is_object()) {
     meta->erase("managedFields");
+    const auto annotations = meta->find("annotations");
+    if (annotations != meta->end() && annotations->is_object()) {
+      annotations->erase(kLastAppliedAnnotation);
+      if (annotations->empty()) {
+        meta->erase(annotations);
+      }
+    }
   }
 }
 

@@ -18,7 +18,12 @@ namespace detail {
 struct StoreState;
 }  // namespace detail
 
-// Removes metadata.managedFields (often half of an object's size; no controller reads them).
+// kubectl apply's copy of the whole object, as a string annotation.
+inline constexpr const char* kLastAppliedAnnotation =
+    "kubectl.kubernetes.io/last-applied-configuration";
+
+// Removes what no controller reads and what often doubles an object's size: metadata.managedFields
+// and kubectl's last-applied-configuration annotation (a JSON copy of the object).
 void StripManagedFields(json& object);
 
 // The cache key of an object: "<namespace>/<name>" ("/<name>" when cluster-scoped).

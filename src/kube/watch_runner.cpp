@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <exception>
 #include <utility>
 
@@ -108,6 +112,11 @@ void WatchRunner::Deliver(std::vector<WatchEvent>& events) {
     if (event.type == WatchEventType::kRestarted) {
       spdlog::info("Watch listed resource={} objects={} resource_version={}", name_,
                    event.objects.size(), machine_.resource_version());
+#ifdef __GLIBC__
+      // A list's response text and parse tree are large and short-lived; glibc keeps freed heap
+      // pages mapped unless asked, and the operator's RSS would stay at the list's peak.
+      malloc_trim(0);
+#endif
       {
         const std::lock_guard lock(mu_);  // pairs with WaitForSync's predicate check
       }

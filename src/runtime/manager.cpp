@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <thread>
 
 namespace tenantdb::runtime {
@@ -80,6 +84,7 @@ int Manager::Run(std::stop_token stop) {
 
   bool synced = false;
   bool controllers_started = false;
+  [[maybe_unused]] auto last_trim = std::chrono::steady_clock::now();
   int exit_code = 0;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop.stop_requested()) {
@@ -109,6 +114,15 @@ int Manager::Run(std::stop_token stop) {
     }
     lock.unlock();
     SyncWatchCounters();
+#ifdef __GLIBC__
+    // Give freed heap back to the system once a minute: bursts (a relist, a resync of every
+    // object) would otherwise leave RSS at their peak for good.
+    if (const auto now = std::chrono::steady_clock::now();
+        now - last_trim > std::chrono::minutes(1)) {
+      malloc_trim(0);
+      last_trim = now;
+    }
+#endif
     lock.lock();
     cv_.wait_for(lock, synced ? std::chrono::seconds(2) : std::chrono::milliseconds(100));
   }

@@ -129,6 +129,22 @@ TEST(StoreTest, ManagedFieldsAreNotCached) {
   EXPECT_FALSE((*reader.Get("a", "db1"))["metadata"].contains("managedFields"));
 }
 
+TEST(StoreTest, KubectlLastAppliedCopyIsNotCached) {
+  StoreWriter writer;
+  const StoreReader reader = writer.Reader();
+  json o = *Obj("a", "db1", "1");
+  o["metadata"]["annotations"] = {{kLastAppliedAnnotation, o.dump()}, {"team", "x"}};
+  writer.Apply(Event(WatchEventType::kAdded, std::make_shared<const json>(o)));
+  const auto cached = reader.Get("a", "db1");
+  ASSERT_TRUE(cached);
+  EXPECT_FALSE((*cached)["metadata"]["annotations"].contains(kLastAppliedAnnotation));
+  EXPECT_EQ((*cached)["metadata"]["annotations"]["team"], "x");  // other annotations stay
+  json only = *Obj("a", "db2", "2");
+  only["metadata"]["annotations"] = {{kLastAppliedAnnotation, "{}"}};
+  writer.Apply(Event(WatchEventType::kAdded, std::make_shared<const json>(only)));
+  EXPECT_FALSE((*reader.Get("a", "db2"))["metadata"].contains("annotations"));
+}
+
 TEST(StoreTest, ObjectsWithoutANameAreIgnored) {
   StoreWriter writer;
   const StoreReader reader = writer.Reader();

@@ -1,7 +1,8 @@
 #pragma once
 
-#include <cstddef>
 #include <string>
+
+#include "common/encoding.h"  // Base64UrlEncode, the password's alphabet
 
 namespace tenantdb {
 
@@ -10,8 +11,5 @@ namespace tenantdb {
 // in URIs, connection strings, YAML and shell words without escaping. Aborts the process if the
 // kernel cannot supply randomness (never falls back to a weak source).
 std::string GeneratePassword();
-
-// Unpadded base64url of `bytes` (exposed for tests).
-std::string Base64UrlEncode(const unsigned char* bytes, std::size_t size);
 
 }  // namespace tenantdb

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/encoding.h"  // Base64Encode, Sha256Hex
 #include "common/expected.h"
 
 namespace tenantdb::controllers::role {
@@ -83,9 +84,5 @@ std::optional<std::string> Annotation(const nlohmann::json& object, std::string_
 // Comma-separated role names <-> set (the managed-memberships annotation).
 std::string JoinNames(const std::vector<std::string>& names);
 std::set<std::string> SplitNames(std::string_view text);
-
-// Lower-case hex SHA-256 (FIPS 180-4) and standard padded base64 (RFC 4648 §4).
-std::string Sha256Hex(std::string_view data);
-std::string Base64Encode(std::string_view data);
 
 }  // namespace tenantdb::controllers::role

@@ -14,6 +14,26 @@ check() {  # check DESCRIPTION COMMAND...
   shift
   if "$@"; then pass "$what"; else fail "$what"; fi
 }
+# fails_with PATTERN COMMAND...: a predicate for `check` (like the other helpers it returns the
+# status rather than counting): true only when COMMAND exits non-zero AND its stdout+stderr
+# match the extended regex PATTERN (grep -E), so a refusal counts only for the reason named, not
+# for a typo, a missing Secret or a server that is down. On a mismatch it prints to stderr what
+# it got (exit status and the first lines of output). For an SQLSTATE run psql with
+# `-v VERBOSITY=verbose` ("ERROR:  42501: permission denied ...").
+#   check "reader cannot INSERT" fails_with '42501|permission denied' as_role r -c 'INSERT ...'
+fails_with() {
+  local pattern=$1 out rc
+  shift
+  if out=$("$@" 2>&1); then rc=0; else rc=$?; fi
+  if [[ $rc -ne 0 ]] && grep -Eq -- "$pattern" <<<"$out"; then return 0; fi
+  if [[ $rc -eq 0 ]]; then
+    printf '  fails_with: expected a failure matching /%s/, but the command succeeded: %s\n' "$pattern" "$*" >&2
+  else
+    printf '  fails_with: exit %d, output does not match /%s/: %s\n' "$rc" "$pattern" "$*" >&2
+  fi
+  printf '%s\n' "$out" | head -n 8 | sed 's/^/    | /' >&2
+  return 1
+}
 finish() {
   printf '%d passed, %d failed\n' "$passes" "$failures"
   [[ $failures -eq 0 ]]

@@ -64,6 +64,7 @@ spec:
   port: $PGPORT
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: e2e-db-admin}
+  allowedNamespaces: [$nsa, $nsb]  # explicit: a server without a list admits no namespace
 ---
 apiVersion: tenantdb.io/v1alpha1
 kind: DatabaseServer
@@ -73,7 +74,7 @@ spec:
   port: $PGPORT
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: e2e-db-admin}
-  allowedNamespaces: [$nsa]
+  allowedNamespaces: [$nsa]  # refuses $nsb
 ---
 apiVersion: tenantdb.io/v1alpha1
 kind: DatabaseServer

@@ -176,6 +176,7 @@ spec:
   port: $PGPORT
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: $admin_secret}
+  allowedNamespaces: [$ns, $nsl]  # explicit: a server without a list admits no namespace
 YAML
 read -r mport hport < <(two_free_ports)
 "$TENANTDB_BIN" run --kubeconfig "$TENANTDB_OPERATOR_KUBECONFIG" --leader-elect=false \
@@ -283,7 +284,7 @@ spec:
   port: $PGPORT
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: $admin_secret}
-  allowedNamespaces: [$ns]
+  allowedNamespaces: [$ns]  # refuses $nsx
 ---
 apiVersion: tenantdb.io/v1alpha1
 kind: DatabaseServer
@@ -293,6 +294,7 @@ spec:
   port: $dead_port
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: $admin_secret}
+  allowedNamespaces: [$ns]  # admitted, so what is tested is waiting for a server that is down
 YAML
 database $nsx intruder $server-restricted | kubectl apply -f - >/dev/null
 check "a Database in a namespace outside allowedNamespaces: Ready=False NamespaceNotAllowed" \

@@ -79,6 +79,7 @@ spec:
   port: $PGPORT
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: e2e-role-admin}
+  allowedNamespaces: [$ns]  # explicit: a server without a list admits no namespace
 ---
 apiVersion: tenantdb.io/v1alpha1
 kind: Database

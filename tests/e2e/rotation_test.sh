@@ -128,6 +128,7 @@ spec:
   port: $PGPORT
   sslMode: disable
   adminCredentialsSecretRef: {namespace: tenantdb-system, name: e2e-rot-admin}
+  allowedNamespaces: [$ns]  # explicit: a server without a list admits no namespace
 ---
 apiVersion: tenantdb.io/v1alpha1
 kind: Database

@@ -19,8 +19,13 @@
 #                             username and dbname); one pass/fail (lib.sh) per client, counted by
 #                             `finish`. Returns 0 either way, so a failure never stops the test
 #                             under set -e (use a client_<name> function as a predicate).
-#   refuse_all_clients FILE   each client must FAIL to log in (a wrong, rotated-away or
-#                             dropped credential); one pass/fail per client; returns 0.
+#   refuse_all_clients FILE [PATTERN]
+#                             each client must FAIL to log in (a wrong, rotated-away or
+#                             dropped credential) with an error matching the extended regex
+#                             PATTERN (default: an authentication refusal, 'password
+#                             authentication failed|is not permitted to log in'), so a missing
+#                             tool or a bad Secret file does not count; one pass/fail per client;
+#                             returns 0.
 #   kstatus_of KUBECTL-GET-ARGS...     e.g. `kstatus_of -n ns database/app`: kstatus's status
 #                             (Current, InProgress, Failed, ...) on line 1, its message on line 2;
 #                             for a list (`kstatus_of -n ns databases`) "<Kind>/<name> <status>"
@@ -130,14 +135,16 @@ connect_all_clients() {  # connect_all_clients FILE [USER [DB]]
   rm -f "$err"
 }
 
-refuse_all_clients() {  # refuse_all_clients FILE
+refuse_all_clients() {  # refuse_all_clients FILE [PATTERN]
   secret_load "$1" || { fail "could not read the Secret values in $1"; return 1; }
-  local c out
+  local pattern=${2:-'password authentication failed|is not permitted to log in'} c out
   for c in "${CLIENTS[@]}"; do
-    if out=$("client_$c" 2>/dev/null); then
+    if out=$("client_$c" 2>&1); then
       fail "$c must be refused but connected (got '${out//$'\t'/ }')"
+    elif grep -Eq -- "$pattern" <<<"$out"; then
+      pass "$c is refused (/$pattern/)"
     else
-      pass "$c is refused"
+      fail "$c is refused, but not for /$pattern/: $(tr '\n' ' ' <<<"$out" | cut -c1-400)"
     fi
   done
 }

@@ -31,7 +31,6 @@ SET password_encryption = 'scram-sha-256';
 ALTER ROLE $role PASSWORD :'pw';
 SQL
 }
-refused() { ! "$@" >/dev/null 2>&1; }
 
 sql -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP ROLE IF EXISTS $role" >/dev/null
 sql -c "CREATE ROLE $role LOGIN" -c "CREATE DATABASE $db" \
@@ -57,7 +56,7 @@ connect_all_clients "$work/secret.json" "$role" "$db"
 
 # 2. A wrong password is refused by every client (the tools cannot pass by accident).
 secret_file "${pw}x" "$work/wrong.json"
-refuse_all_clients "$work/wrong.json"
+refuse_all_clients "$work/wrong.json" 'password authentication failed'
 
 # 3. Backslashes and colons (pgpass escaping), '=' and a leading space (keyword/value quoting).
 pw2=$' back\\slash:colon=eq\\:'
@@ -65,7 +64,7 @@ set_password "$pw2"
 secret_file "$pw2" "$work/secret2.json"
 connect_all_clients "$work/secret2.json"
 secret_load "$work/secret.json"
-check "the old password is refused after the change" refused client_psql_uri
+check "the old password is refused after the change" fails_with 'password authentication failed' client_psql_uri
 
 # 4. The same functions read a real Kubernetes Secret (data base64-encoded by the API server).
 kubectl create namespace "$ns" >/dev/null

@@ -31,7 +31,7 @@ metadata:
 data: {key: "value"}
 YAML
 kubectl -n "$ns" delete configmap owner --wait=true >/dev/null
-dependent_gone() { ! kubectl -n "$ns" get configmap dependent >/dev/null 2>&1; }
+dependent_gone() { fails_with NotFound kubectl -n "$ns" get configmap dependent 2>/dev/null; }
 check "garbage collector deleted the dependent ConfigMap" wait_until 120 dependent_gone
 
 # 3. The operator's identity is not an admin: a cluster-wide Secret list is refused with 403.

@@ -5,12 +5,14 @@
 # directory passes a strict server-side dry run.
 source "$(dirname "$0")/lib.sh"
 install_crds
-pass "five CRDs Established"
+for crd in databaseservers databases databaseroles migrations backupschedules; do
+  check "CRD $crd.tenantdb.io is Established" test "$(kubectl get crd "$crd.tenantdb.io" \
+    -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True
+done
 
 # 1. One valid object of each kind, from examples/quickstart, created and read back.
 kubectl delete namespace quickstart --ignore-not-found --wait=true >/dev/null
-kubectl apply --validate=strict -k "$repo/examples/quickstart" >/dev/null
-check "quickstart applied with --validate=strict" true
+check "quickstart applied with --validate=strict" kubectl apply --validate=strict -k "$repo/examples/quickstart" -o name
 get() { kubectl get "$@" 2>/dev/null; }
 check "DatabaseServer default reads back (host)" \
   test "$(get databaseserver default -o jsonpath='{.spec.host}')" = 127.0.0.1

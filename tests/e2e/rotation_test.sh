@@ -60,7 +60,6 @@ login_with() {  # file [sql]
   secret_load "$1" >/dev/null || return 1
   client_psql_uri
 }
-fails() { ! "$@" >/dev/null 2>&1; }
 sql_as() {  # file sql: runs sql as the Secret's user through its uri
   secret_load "$1" >/dev/null || return 1
   _clean psql -X -w -q -At -v ON_ERROR_STOP=1 -d "${SECRET[uri]}" -c "$2"
@@ -160,7 +159,7 @@ check "it logged the fault injection point" grep -q 'Fault injection: exiting af
 check "the crash left the Secret unwritten (old password still in it)" \
   test "$(secret_key crash-credentials password)" = "$(secret_load "$tmp/crash-old.json" && printf '%s' "${SECRET[password]}")"
 check "and the server already has the new verifier: the Secret's password is refused" \
-  fails login_with "$tmp/crash-old.json"
+  fails_with 'password authentication failed for user' login_with "$tmp/crash-old.json"
 start_op
 check "restarted without the hook, the operator writes a new password into the Secret" \
   wait_until 60 bash -c "[[ \$(kubectl -n $ns get secret crash-credentials -o jsonpath='{.data.password}' | base64 -d) != \"\$1\" ]]" _ "${saved_passwords[-1]}"
@@ -226,7 +225,7 @@ check "the open session still runs queries" test "$(session_query 'SELECT 40 + 2
 close_session
 check "once the session ended, the old login is disabled within a couple of resyncs" \
   wait_until 30 bash -c "[[ \$(psql -X -At -d postgres -c \"SELECT rolcanlogin FROM pg_roles WHERE rolname = 'e2e_rot_alt_a'\") == f ]]"
-refuse_all_clients "$tmp/alt-old.json"
+refuse_all_clients "$tmp/alt-old.json" 'role "?e2e_rot_alt_a"? is not permitted to log in'
 check "the retiring-login annotation is removed" \
   wait_until 20 bash -c "[[ -z \$(kubectl -n $ns get secret alt-credentials -o jsonpath='{.metadata.annotations.tenantdb\\.io/retiring-login}') ]]"
 check "the new credentials still log in" test "$(login_with "$tmp/alt-new.json")" = $'e2e_rot_alt_b\t'$db
@@ -239,7 +238,8 @@ check "the next rotation flips back to e2e_rot_alt_a" \
 save_password alt-credentials
 secret_json $ns alt-credentials "$tmp/alt-third.json"
 check "e2e_rot_alt_a logs in with the newest password" test "$(login_with "$tmp/alt-third.json")" = $'e2e_rot_alt_a\t'$db
-check "the first password of e2e_rot_alt_a no longer works" fails login_with "$tmp/alt-old.json"
+check "the first password of e2e_rot_alt_a no longer works" \
+  fails_with 'password authentication failed for user "e2e_rot_alt_a"' login_with "$tmp/alt-old.json"
 
 # 3. Strategy switches with a session open on the current credentials.
 role sw 'privileges: ReadOnly' 'passwordRotation: {every: 1h, strategy: InPlace}' "$dsn" | kubectl apply -f - >/dev/null

@@ -100,7 +100,7 @@ list=$(printf '{"apiVersion":"v1","kind":"List","items":[%s,%s]}' "$(obj 2 2 Rea
   "$(obj 2 2 Stalled True | sed 's/"name":"app"/"name":"other"/')" | kstatus) || true
 check "a List: one '<kind>/<name> <status>' line per item (got ${list//$'\n'/; })" \
   test "$list" = $'Database/app Current\nDatabase/other Failed'
-check "kstatus refuses input that is not JSON" bash -c '! echo nope | kstatus 2>/dev/null'
+check "kstatus refuses input that is not JSON" fails_with 'kstatus: stdin is not a JSON object' bash -c 'echo nope | kstatus'
 
 # ... and on real objects through kstatus_of / wait_kstatus.
 kubectl -n "$ns" create configmap plain --from-literal=a=b >/dev/null

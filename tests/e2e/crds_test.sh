@@ -11,7 +11,12 @@ for crd in databaseservers databases databaseroles migrations backupschedules; d
 done
 
 # 1. One valid object of each kind, from examples/quickstart, created and read back.
-kubectl delete namespace quickstart --ignore-not-found --wait=true >/dev/null
+# A quickstart left by an earlier run: its PVC keeps kubernetes.io/pvc-protection, which no
+# controller of the test environment removes (testenv runs no pvc-protection controller).
+for pvc in $(kubectl -n quickstart get pvc -o name 2>/dev/null); do
+  kubectl -n quickstart patch "$pvc" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+done
+kubectl delete namespace quickstart --ignore-not-found --wait=true --timeout=120s >/dev/null
 check "quickstart applied with --validate=strict" kubectl apply --validate=strict -k "$repo/examples/quickstart" -o name
 get() { kubectl get "$@" 2>/dev/null; }
 check "DatabaseServer default reads back (host)" \

@@ -29,6 +29,7 @@ source "$(dirname "$0")/lib.sh"
 : "${TENANTDB_BIN:?}" "${TENANTDB_OPERATOR_KUBECONFIG:?}" "${TENANTDB_ENV_FILE:?}" "${TENANTDB_TESTENV_DIR:?}"
 for t in psql curl python3; do command -v "$t" >/dev/null || { fail "$t is not on PATH"; exit 1; }; done
 tmp=$(mktemp -d)
+per_doc_timeout=${TENANTDB_TOUR_TIMEOUT:-400s}  # each document's blocks; ctest allows 900 s in all
 tour_pid=
 namespaces=(quickstart opengate-iam keycloak-django mozhno rack-gateway ory)
 pg_databases=(quickstart_shop feature_flags)
@@ -75,6 +76,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # ctest's timeout: still clean up
 
 # extract DOC FILE OUT: OUT = a bash script of FILE's tour blocks, each line copied as it is
 # (one line for one line, so an error names its line of FILE), framed by tour_begin/tour_end.
@@ -136,10 +138,12 @@ run_tour() {
     cd "$view"
     export TOUR_LOG=$log
     export METRICS_ADDR HEALTH_ADDR
-    exec setsid bash "$script" >"$log" 2>&1 </dev/null
+    # timeout leads the new process group and, if a command hangs, ends all of it (operator too)
+    exec setsid timeout --kill-after=10s "$per_doc_timeout" bash "$script" >"$log" 2>&1 </dev/null
   ) &
   tour_pid=$!
   wait "$tour_pid" && rc=0 || rc=$?
+  [[ $rc -ne 124 ]] || echo "tour_test: FAIL ${file#"$repo"/}: its blocks did not finish within $per_doc_timeout" >&2
   echo "----- ${file#"$repo"/}: output of its tour blocks -----"
   cat "$log"
   echo "----- end of ${file#"$repo"/} (exit status $rc) -----"

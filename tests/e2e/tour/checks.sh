@@ -5,7 +5,10 @@
 # such a function exists. TOUR_DOC (readme | examples) and TOUR_LOG (this run's output, which
 # holds what the tour's commands printed) come from tour_test.sh. Checks read only the end state:
 # the catalog through the harness superuser (the PG* variables), objects through the harness
-# kubeconfig, and logins with nothing but a credentials Secret's values.
+# kubeconfig, and logins with nothing but a credentials Secret's values. A block added to a
+# document (say, the Migration's or the BackupSchedule's) runs as soon as it is marked; give it
+# an after_<doc>_<name> here for what its comments promise, and add its name to tour_test.sh's
+# list of blocks that must be there.
 source "$TENANTDB_SOURCE_DIR/tests/e2e/lib.sh"
 
 tour_block=

@@ -234,12 +234,21 @@ Expected<json> ApplyJsonPatch(const json& doc, const json& patch) {
 
 void FakeKubeApi::FailNext(int count, Error error, std::string verb) {
   const std::lock_guard<std::mutex> lock(mu_);
-  failures_.push_back(Failure{count, std::move(error), std::move(verb)});
+  failures_.push_back(Failure{count, std::move(error), std::move(verb), std::nullopt});
 }
 
-std::optional<Error> FakeKubeApi::TakeFailureLocked(std::string_view verb) {
+void FakeKubeApi::FailNextWrite(int count, Error error, std::string subresource) {
+  const std::lock_guard<std::mutex> lock(mu_);
+  failures_.push_back(Failure{count, std::move(error), "", std::move(subresource)});
+}
+
+std::optional<Error> FakeKubeApi::TakeFailureLocked(std::string_view verb,
+                                                    std::optional<std::string_view> subresource) {
   ++calls_[std::string(verb)];
   for (Failure& failure : failures_) {
+    if (failure.subresource && (!subresource || *failure.subresource != *subresource)) {
+      continue;  // a write failure for another subresource, or not a write
+    }
     if (failure.remaining > 0 && (failure.verb.empty() || failure.verb == verb)) {
       --failure.remaining;
       return failure.error;
@@ -560,7 +569,7 @@ Expected<json> FakeKubeApi::CommitLocked(const kube::Gvr& gvr, const Key& key, c
 Expected<json> FakeKubeApi::Update(const kube::Gvr& gvr, const json& obj,
                                    const std::string& subresource) {
   const std::lock_guard<std::mutex> lock(mu_);
-  if (auto failure = TakeFailureLocked("update")) {
+  if (auto failure = TakeFailureLocked("update", subresource)) {
     return *failure;
   }
   const Key key{gvr.namespaced ? MetaString(obj, "namespace") : "", MetaString(obj, "name")};
@@ -586,7 +595,7 @@ Expected<json> FakeKubeApi::Patch(const kube::Gvr& gvr, const std::string& ns,
                                   const std::string& name, kube::PatchType type, const json& patch,
                                   const kube::PatchOptions& opts) {
   const std::lock_guard<std::mutex> lock(mu_);
-  if (auto failure = TakeFailureLocked("patch")) {
+  if (auto failure = TakeFailureLocked("patch", opts.subresource)) {
     return *failure;
   }
   const Key key{gvr.namespaced ? ns : "", name};

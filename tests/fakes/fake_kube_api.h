@@ -64,6 +64,10 @@ class FakeKubeApi final : public kube::KubeApi {
   // The next `count` calls of `verb` ("get", "list", "create", "update", "patch", "delete"; ""
   // for any) fail with `error`.
   void FailNext(int count, Error error, std::string verb = "");
+  // The next `count` writes (update or patch) of `subresource` ("status"; "" for the main
+  // resource) fail with `error`; other calls go through. E.g. a one-shot 409 on a status write:
+  // FailNextWrite(1, ConflictError(...), "status").
+  void FailNextWrite(int count, Error error, std::string subresource);
   // Stores `obj` as given, filling in what the server would (uid, resourceVersion, generation,
   // creationTimestamp, apiVersion/kind); the namespace comes from metadata. Returns the stored
   // copy.
@@ -82,9 +86,11 @@ class FakeKubeApi final : public kube::KubeApi {
     int remaining = 0;
     Error error;
     std::string verb;
+    std::optional<std::string> subresource;  // set: only update/patch of this subresource
   };
 
-  std::optional<Error> TakeFailureLocked(std::string_view verb);
+  std::optional<Error> TakeFailureLocked(std::string_view verb,
+                                         std::optional<std::string_view> subresource = {});
   Store& StoreFor(const kube::Gvr& gvr);
   const Store* FindStore(const kube::Gvr& gvr) const;
   bool HasStatusSubresource(const kube::Gvr& gvr) const;

@@ -31,6 +31,8 @@ class ScriptedTransport final : public HttpTransport {
     int status = 200;                 // non-2xx: body is the Status
     std::string body;                 // Send: the whole body
     std::vector<std::string> chunks;  // Stream: the body, chunk by chunk
+    // Stream: after the chunks, fail as a transport error (a connection reset mid-body).
+    std::optional<Error> error_after_chunks;
   };
 
   void AddList(Reply reply) {
@@ -91,6 +93,9 @@ class ScriptedTransport final : public HttpTransport {
       if (stop.stop_requested() || !on_chunk(chunk)) {
         break;
       }
+    }
+    if (reply.error_after_chunks) {
+      return *reply.error_after_chunks;
     }
     return response;
   }
@@ -313,6 +318,81 @@ TEST(WatchRunnerTest, TransportErrorsAreRetriedWithoutRelisting) {
   EXPECT_EQ(c.relists_gone, 0u);
   EXPECT_EQ(c.malformed_lines, 1u);
   EXPECT_GE(c.errors, 5u);
+}
+
+// A watch body that ends in the middle of a JSON line (the server closed the connection, or its
+// timeoutSeconds cut a write): the framer's Finish() hands over the fragment, which is not an
+// event; nothing of it is applied, the re-watch starts from the last complete event, and the
+// event the fragment began is applied exactly once when the server sends it again.
+TEST(WatchRunnerTest, StreamEndingMidLineLosesNothingAndAppliesNothingTwice) {
+  ScriptedTransport transport;
+  transport.AddList(ListBody("10", {Obj("a", "5")}));
+  const std::string c_line = Line("ADDED", Obj("c", "12"));
+  transport.AddStream(StreamReply({Line("ADDED", Obj("b", "11")) + c_line.substr(0, 20),
+                                   c_line.substr(20, c_line.size() / 2 - 20)}));
+  transport.AddStream(StreamReply({c_line + Line("MODIFIED", Obj("b", "13"))}));
+  Recorder recorder;
+  WatchRunner runner(transport, StoreWriter(), recorder.Handler(), FastOptions());
+  runner.Start();
+  ASSERT_TRUE(Eventually([&] { return transport.Streamed().size() >= 3; }));
+  runner.Stop();
+  EXPECT_THAT(recorder.Seen(), ElementsAre("Restarted 1", "Added b", "Added c", "Modified b"));
+  const StoreReader reader = runner.Reader();
+  EXPECT_EQ(reader.Size(), 3u);
+  ASSERT_TRUE(reader.Get("ns1", "b"));
+  EXPECT_EQ((*reader.Get("ns1", "b"))["metadata"]["resourceVersion"], "13");
+  ASSERT_TRUE(reader.Get("ns1", "c"));
+  EXPECT_EQ((*reader.Get("ns1", "c"))["metadata"]["resourceVersion"], "12");
+  const auto watches = transport.Streamed();
+  EXPECT_EQ(RvOf(watches[1]), "11");  // from b, the last complete event, not from the fragment
+  EXPECT_EQ(RvOf(watches[2]), "13");
+  const WatchCounters counters = runner.Counters();
+  EXPECT_EQ(counters.malformed_lines, 1u);  // the fragment, counted, not applied
+  EXPECT_EQ(counters.lists_started, 1u);    // and no relist for it
+}
+
+// The same cut with the connection reset (a transport error after part of the body): the
+// fragment is dropped with the stream, it does not prefix the next stream's first line.
+TEST(WatchRunnerTest, StreamResetMidLineDropsTheFragment) {
+  ScriptedTransport transport;
+  transport.AddList(ListBody("10", {}));
+  const std::string c_line = Line("ADDED", Obj("c", "12"));
+  ScriptedTransport::Reply cut =
+      StreamReply({Line("ADDED", Obj("b", "11")) + c_line.substr(0, 25)});
+  cut.error_after_chunks = Error::Transient("connection reset by peer");
+  transport.AddStream(cut);
+  transport.AddStream(StreamReply({c_line}));
+  Recorder recorder;
+  WatchRunner runner(transport, StoreWriter(), recorder.Handler(), FastOptions());
+  runner.Start();
+  ASSERT_TRUE(Eventually([&] { return transport.Streamed().size() >= 3; }));
+  runner.Stop();
+  EXPECT_THAT(recorder.Seen(), ElementsAre("Restarted 0", "Added b", "Added c"));
+  EXPECT_EQ(runner.Reader().Size(), 2u);
+  const auto watches = transport.Streamed();
+  EXPECT_EQ(RvOf(watches[1]), "11");
+  EXPECT_EQ(RvOf(watches[2]), "12");
+  EXPECT_EQ(runner.Counters().malformed_lines, 0u);
+  EXPECT_EQ(runner.Counters().lists_started, 1u);
+}
+
+// The last line complete but without its newline (a server may omit it): applied once through
+// Finish(), and the re-watch starts after it, so it is not applied again.
+TEST(WatchRunnerTest, UnterminatedLastLineIsAppliedOnce) {
+  ScriptedTransport transport;
+  transport.AddList(ListBody("10", {}));
+  std::string c_line = Line("ADDED", Obj("c", "12"));
+  c_line.pop_back();
+  transport.AddStream(StreamReply({c_line.substr(0, 10), c_line.substr(10)}));
+  transport.AddStream(StreamReply({Line("MODIFIED", Obj("c", "13"))}));
+  Recorder recorder;
+  WatchRunner runner(transport, StoreWriter(), recorder.Handler(), FastOptions());
+  runner.Start();
+  ASSERT_TRUE(Eventually([&] { return transport.Streamed().size() >= 3; }));
+  runner.Stop();
+  EXPECT_THAT(recorder.Seen(), ElementsAre("Restarted 0", "Added c", "Modified c"));
+  EXPECT_EQ(RvOf(transport.Streamed()[1]), "12");
+  EXPECT_EQ(runner.Counters().malformed_lines, 0u);
 }
 
 TEST(WatchRunnerTest, StopsPromptlyWhileWatchingOrBackingOff) {

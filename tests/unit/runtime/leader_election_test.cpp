@@ -1,10 +1,13 @@
 #include "runtime/leader_election.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -207,12 +210,56 @@ TEST_F(LeaderElectionTest, InvalidSettingsCountAsLost) {
   EXPECT_EQ(api_.Calls("get"), 0);
 }
 
-TEST(LeaderIdentityTest, DefaultsToHostnameAndRandomSuffix) {
-  const std::string a = DefaultLeaderIdentity();
-  if (std::getenv("POD_NAME") == nullptr) {
-    EXPECT_NE(a.find('_'), std::string::npos);
-    EXPECT_NE(a, DefaultLeaderIdentity());
+// Sets (or, with nullptr, unsets) POD_NAME for one test and restores what the process had, so
+// the assertions below run whatever the environment of the test run (a pod sets POD_NAME).
+class ScopedPodName {
+ public:
+  explicit ScopedPodName(const char* value) {
+    if (const char* old = std::getenv("POD_NAME"); old != nullptr) saved_ = old;
+    if (value == nullptr) {
+      ::unsetenv("POD_NAME");
+    } else {
+      ::setenv("POD_NAME", value, 1);
+    }
   }
+  ~ScopedPodName() {
+    if (saved_) {
+      ::setenv("POD_NAME", saved_->c_str(), 1);
+    } else {
+      ::unsetenv("POD_NAME");
+    }
+  }
+  ScopedPodName(const ScopedPodName&) = delete;
+  ScopedPodName& operator=(const ScopedPodName&) = delete;
+
+ private:
+  std::optional<std::string> saved_;
+};
+
+std::string Hostname() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "tenantdb";
+  return host;
+}
+
+TEST(LeaderIdentityTest, WithoutPodNameIsHostnameAndRandomSuffix) {
+  ScopedPodName env(nullptr);
+  const std::string a = DefaultLeaderIdentity();
+  const std::string b = DefaultLeaderIdentity();
+  const std::string prefix = Hostname() + "_";
+  ASSERT_EQ(a.rfind(prefix, 0), 0u) << a;
+  EXPECT_EQ(a.size(), prefix.size() + 8) << a;  // %08x
+  EXPECT_NE(a, b);
+}
+
+TEST(LeaderIdentityTest, EmptyPodNameFallsBackToHostname) {
+  ScopedPodName env("");
+  EXPECT_EQ(DefaultLeaderIdentity().rfind(Hostname() + "_", 0), 0u);
+}
+
+TEST(LeaderIdentityTest, PodNameIsTheIdentity) {
+  ScopedPodName env("tenantdb-7f9c-abcde");
+  EXPECT_EQ(DefaultLeaderIdentity(), "tenantdb-7f9c-abcde");
 }
 
 TEST(MicroTimeTest, FormatsRfc3339WithMicroseconds) {

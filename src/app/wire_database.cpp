@@ -13,8 +13,10 @@ void WireDatabaseController(WiringContext& ctx) {
   auto& metrics = ctx.Keep<db::DatabaseMetrics>(ctx.metrics);
   auto& reconciler = ctx.Keep<db::DatabaseReconciler>(
       databases.cache, servers.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events, metrics,
-      db::DatabaseReconciler::Settings{.resync_period = ctx.options.resync_period,
-                                       .ca_dir = ctx.ca_dir});
+      db::DatabaseReconciler::Settings{
+          .resync_period = ctx.options.resync_period,
+          .ca_dir = ctx.ca_dir,
+          .crash_after_database_created = FaultInjectionPoint("database-created")});
   auto key_of = [](const nlohmann::json& obj) {
     const auto& md = obj.at("metadata");
     return runtime::ObjectKey{md.value("namespace", ""), md.value("name", "")};

@@ -31,12 +31,8 @@ void WireRoleController(WiringContext& ctx) {
       "SQL statements tenantdb ran to change a server, by action kind.", {"kind"});
   // Fault injection for the e2e tests (RoleReconciler::Settings::crash_after_password_set), read
   // once here; unset in production.
-  const char* crash_after = std::getenv("TENANTDB_TEST_CRASH_AFTER");
-  const bool crash_after_password_set =
-      crash_after != nullptr && std::string_view(crash_after) == "password-set";
-  if (crash_after_password_set) {
-    spdlog::warn("Fault injection enabled variable=TENANTDB_TEST_CRASH_AFTER value=password-set");
-  }
+  const bool crash_after_password_set = FaultInjectionPoint("password-set");
+  const bool crash_after_role_created = FaultInjectionPoint("role-created");
   auto& reconciler = ctx.Keep<role::RoleReconciler>(
       roles.cache, databases.cache, servers.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events,
       [] { return GeneratePassword(); },
@@ -46,7 +42,8 @@ void WireRoleController(WiringContext& ctx) {
                                          [&statements](std::string_view kind) {
                                            statements.WithLabels({std::string(kind)}).Inc();
                                          },
-                                     .crash_after_password_set = crash_after_password_set});
+                                     .crash_after_password_set = crash_after_password_set,
+                                     .crash_after_role_created = crash_after_role_created});
   auto key_of = [](const nlohmann::json& obj) {
     const auto& md = obj.at("metadata");
     return runtime::ObjectKey{md.value("namespace", ""), md.value("name", "")};

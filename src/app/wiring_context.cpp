@@ -1,10 +1,24 @@
 #include "app/wiring_context.h"
 
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
 #include <utility>
 
+#include "common/logging.h"
 #include "kube/watch_runner.h"
 
 namespace tenantdb::app {
+
+bool FaultInjectionPoint(std::string_view point) {
+  const char* value = std::getenv("TENANTDB_TEST_CRASH_AFTER");
+  if (value == nullptr || std::string_view(value) != point) {
+    return false;
+  }
+  spdlog::warn("Fault injection enabled variable=TENANTDB_TEST_CRASH_AFTER value={}",
+               point);
+  return true;
+}
 
 WiringContext::WiringContext(const RunOptions& options, kube::HttpTransport& transport,
                              kube::KubeApi& kube, sql::SqlConnector& sql, runtime::Clock& clock,

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,11 @@
 #include "sql/sql_executor.h"
 
 namespace tenantdb::app {
+
+// Fault injection for the e2e tests, never set in production: true when the environment variable
+// TENANTDB_TEST_CRASH_AFTER names `point` ("password-set", "role-created", "database-created")
+// at start-up (logged as a warning).
+bool FaultInjectionPoint(std::string_view point);
 
 // A watched kind: its cache and the handlers called with every object an event carries (on the
 // watch thread: handlers only enqueue keys).

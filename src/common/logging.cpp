@@ -1,5 +1,6 @@
 #include "common/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -7,6 +8,26 @@
 #include <memory>
 
 namespace tenantdb {
+
+namespace {
+
+// %* in the JSON pattern: the message, JSON-escaped as a whole. Callers format `key=value` pairs
+// with any text (PostgreSQL errors, object names, exception texts); the line stays valid JSON
+// whatever they contain, without each call site having to remember to escape.
+class JsonEscapedPayload final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*tm*/,
+              spdlog::memory_buf_t& dest) override {
+    const std::string escaped =
+        JsonEscape(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedPayload>();
+  }
+};
+
+}  // namespace
 
 bool InitLogging(LogFormat format, std::string_view level) {
   const spdlog::level::level_enum lvl = spdlog::level::from_str(std::string(level));
@@ -16,10 +37,10 @@ bool InitLogging(LogFormat format, std::string_view level) {
   auto logger = std::make_shared<spdlog::logger>("tenantdb",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == LogFormat::kJson) {
-    // Messages are constant strings and fields are appended by callers as `key=value` pairs
-    // already escaped with JsonEscape, so the line stays valid JSON.
-    logger->set_pattern(R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})",
-                        spdlog::pattern_time_type::utc);
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<JsonEscapedPayload>('*').set_pattern(
+        R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
+    logger->set_formatter(std::move(formatter));
   } else {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
   }

@@ -16,7 +16,7 @@ bool InitLogging(LogFormat format, std::string_view level);
 // could contain a password (connection strings, server error texts) is logged.
 std::string Redact(std::string_view text, std::string_view secret);
 
-// Escapes a value for inclusion in a JSON log line.
+// Escapes text for inclusion in a JSON string (the JSON log format escapes every message with it).
 std::string JsonEscape(std::string_view value);
 
 }  // namespace tenantdb

@@ -26,7 +26,7 @@ void Answer(const http::http_request& request, const runtime::HttpServerResponse
     try {
       sent.get();
     } catch (const std::exception& e) {
-      spdlog::debug("HTTP reply failed error={}", JsonEscape(e.what()));
+      spdlog::debug("HTTP reply failed error={}", e.what());
     }
   });
 }
@@ -69,7 +69,7 @@ Expected<void> CpprestHttpServer::Start(runtime::HttpHandlers handlers) {
           response = it->second(req);
         }
       } catch (const std::exception& e) {
-        spdlog::error("HTTP handler failed error={}", JsonEscape(e.what()));
+        spdlog::error("HTTP handler failed error={}", e.what());
         response =
             runtime::HttpServerResponse{500, "text/plain; charset=utf-8", "internal error\n"};
       }
@@ -80,7 +80,7 @@ Expected<void> CpprestHttpServer::Start(runtime::HttpHandlers handlers) {
   } catch (const std::exception& e) {
     return Error::Transient("cannot listen on " + uri + ": " + e.what());
   }
-  spdlog::info("HTTP server listening address={} port={}", JsonEscape(address_), port_);
+  spdlog::info("HTTP server listening address={} port={}", address_, port_);
   return {};
 }
 
@@ -92,7 +92,7 @@ void CpprestHttpServer::Stop() {
   try {
     impl_->listener.close().wait();
   } catch (const std::exception& e) {
-    spdlog::warn("HTTP server close failed error={}", JsonEscape(e.what()));
+    spdlog::warn("HTTP server close failed error={}", e.what());
   }
   impl_.reset();
 }

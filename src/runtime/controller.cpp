@@ -58,8 +58,8 @@ std::string ReconcileLogFields() {
   if (context == nullptr) {
     return {};
   }
-  return "controller=" + JsonEscape(context->controller) +
-         " namespace=" + JsonEscape(context->key.ns) + " name=" + JsonEscape(context->key.name) +
+  return "controller=" + context->controller +
+         " namespace=" + context->key.ns + " name=" + context->key.name +
          " reconcile_id=" + context->reconcile_id;
 }
 
@@ -154,7 +154,7 @@ void Controller::Start() {
       }
     });
   }
-  spdlog::info("Controller started controller={} workers={}", JsonEscape(settings_.name),
+  spdlog::info("Controller started controller={} workers={}", settings_.name,
                settings_.workers);
 }
 
@@ -176,7 +176,7 @@ void Controller::Stop() {
   }
   if (started_) {
     started_ = false;
-    spdlog::info("Controller stopped controller={}", JsonEscape(settings_.name));
+    spdlog::info("Controller stopped controller={}", settings_.name);
   }
 }
 
@@ -210,7 +210,7 @@ void Controller::Resync() {
   for (const ObjectKey& key : keys) {
     queue_.Add(key);
   }
-  spdlog::debug("Resync enqueued keys controller={} keys={}", JsonEscape(settings_.name),
+  spdlog::debug("Resync enqueued keys controller={} keys={}", settings_.name,
                 keys.size());
 }
 
@@ -268,7 +268,7 @@ void Controller::ReconcileKey(const ObjectKey& key) {
     total_error_.Inc();
     queue_.AddRateLimited(key);
     spdlog::error("Reconciler threw an exception {} requeues={} error={}", fields,
-                  queue_.NumRequeues(key), JsonEscape(exception_what));
+                  queue_.NumRequeues(key), exception_what);
     return;
   }
   if (!outcome->has_value()) {
@@ -278,7 +278,7 @@ void Controller::ReconcileKey(const ObjectKey& key) {
       total_terminal_error_.Inc();
       queue_.Forget(key);
       spdlog::error("Reconciler terminal error, not requeued {} code={} reason={} error={}", fields,
-                    ErrorCodeName(error.code), JsonEscape(error.reason), JsonEscape(error.message));
+                    ErrorCodeName(error.code), error.reason, error.message);
       return;
     }
     total_error_.Inc();
@@ -286,11 +286,11 @@ void Controller::ReconcileKey(const ObjectKey& key) {
     if (error.code == ErrorCode::kConflict) {
       // 409s are normal (the cache is behind): retried, not worth an error line.
       spdlog::info("Reconcile conflict, retrying {} requeues={} error={}", fields,
-                   queue_.NumRequeues(key), JsonEscape(error.message));
+                   queue_.NumRequeues(key), error.message);
     } else {
       spdlog::error("Reconciler error {} code={} reason={} requeues={} error={}", fields,
-                    ErrorCodeName(error.code), JsonEscape(error.reason), queue_.NumRequeues(key),
-                    JsonEscape(error.message));
+                    ErrorCodeName(error.code), error.reason, queue_.NumRequeues(key),
+                    error.message);
     }
     return;
   }

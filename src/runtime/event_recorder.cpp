@@ -105,7 +105,7 @@ void KubeEventRecorder::PruneLocked(std::chrono::steady_clock::time_point now) {
 void KubeEventRecorder::Record(const json& regarding, EventType type, std::string_view reason,
                                std::string_view action, std::string_view note) {
   if (!IsValidEventReason(reason)) {
-    spdlog::warn("Event with an invalid reason dropped reason={}", JsonEscape(reason));
+    spdlog::warn("Event with an invalid reason dropped reason={}", reason);
     return;
   }
   const std::string api_version = TopString(regarding, "apiVersion");
@@ -115,7 +115,7 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
   const std::string uid = MetaString(regarding, "uid");
   if (kind.empty() || object_name.empty()) {
     spdlog::warn("Event about an object without kind or name dropped reason={}",
-                 JsonEscape(reason));
+                 reason);
     return;
   }
   const std::string type_name = type == EventType::kWarning ? "Warning" : "Normal";
@@ -158,8 +158,8 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
       ++entry.count;
       entry.last_observed = now;
       if (!allowed) {
-        spdlog::debug("Event suppressed by the spam filter reason={} object={}", JsonEscape(reason),
-                      JsonEscape(object_name));
+        spdlog::debug("Event suppressed by the spam filter reason={} object={}", reason,
+                      object_name);
         return;
       }
       write = Write::kPatchSeries;
@@ -169,8 +169,8 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
       count = entry.count;
     } else {
       if (!allowed) {
-        spdlog::debug("Event suppressed by the spam filter reason={} object={}", JsonEscape(reason),
-                      JsonEscape(object_name));
+        spdlog::debug("Event suppressed by the spam filter reason={} object={}", reason,
+                      object_name);
         return;
       }
       event_ns = object_ns.empty() ? "default" : object_ns;
@@ -211,8 +211,8 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
       return;
     }
     if (patched.error().code != ErrorCode::kNotFound) {
-      spdlog::warn("Event update failed event={} reason={} error={}", JsonEscape(event_name),
-                   JsonEscape(reason), JsonEscape(patched.error().message));
+      spdlog::warn("Event update failed event={} reason={} error={}", event_name,
+                   reason, patched.error().message);
       return;
     }
     // The Event expired on the server (1 h TTL): write it again with its series.
@@ -220,8 +220,8 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
   }
   const Expected<json> created = api_.Create(gvr, event_ns, event);
   if (!created) {
-    spdlog::warn("Event create failed event={} reason={} error={}", JsonEscape(event_name),
-                 JsonEscape(reason), JsonEscape(created.error().message));
+    spdlog::warn("Event create failed event={} reason={} error={}", event_name,
+                 reason, created.error().message);
   }
 }
 

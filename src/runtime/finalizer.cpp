@@ -126,13 +126,13 @@ Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, cons
         }
         if (IsPatchConflict(patched.error())) {
           spdlog::info("Finalizer add conflicted, requeueing {} finalizer={}", ReconcileLogFields(),
-                       JsonEscape(finalizer_name));
+                       finalizer_name);
           return Result{.requeue_after = kFinalizerConflictRequeue};
         }
         return patched.error();
       }
       spdlog::debug("Finalizer added {} finalizer={}", ReconcileLogFields(),
-                    JsonEscape(finalizer_name));
+                    finalizer_name);
       // The next pass sees the finalizer and applies (the patch may not bump generation, so a
       // generation-filtered watch would not bring the key back).
       return Result{.requeue_after = std::chrono::milliseconds::zero()};
@@ -150,13 +150,13 @@ Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, cons
         }
         if (IsPatchConflict(patched.error())) {
           spdlog::info("Finalizer removal conflicted, requeueing {} finalizer={}",
-                       ReconcileLogFields(), JsonEscape(finalizer_name));
+                       ReconcileLogFields(), finalizer_name);
           return Result{.requeue_after = kFinalizerConflictRequeue};
         }
         return patched.error();
       }
       spdlog::debug("Finalizer removed {} finalizer={}", ReconcileLogFields(),
-                    JsonEscape(finalizer_name));
+                    finalizer_name);
       return cleaned;
     }
   }

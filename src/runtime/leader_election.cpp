@@ -119,8 +119,8 @@ void LeaderElector::ReportHolder(const std::string& holder) {
     last_reported_holder_ = holder;
   }
   if (!holder.empty()) {
-    spdlog::info("Lease holder observed lease={} holder={}", JsonEscape(settings_.lease_name),
-                 JsonEscape(holder));
+    spdlog::info("Lease holder observed lease={} holder={}", settings_.lease_name,
+                 holder);
   }
   if (callbacks_.on_new_leader && !holder.empty()) {
     callbacks_.on_new_leader(holder);
@@ -137,8 +137,8 @@ bool LeaderElector::TryAcquireOrRenew() {
   const Expected<std::optional<json>> got =
       api_.Get(gvr, settings_.lease_namespace, settings_.lease_name);
   if (!got) {
-    spdlog::warn("Lease read failed lease={} code={} error={}", JsonEscape(settings_.lease_name),
-                 ErrorCodeName(got.error().code), JsonEscape(got.error().message));
+    spdlog::warn("Lease read failed lease={} code={} error={}", settings_.lease_name,
+                 ErrorCodeName(got.error().code), got.error().message);
     return false;
   }
 
@@ -152,8 +152,8 @@ bool LeaderElector::TryAcquireOrRenew() {
     const Expected<json> created = api_.Create(gvr, settings_.lease_namespace, lease);
     if (!created) {
       spdlog::warn("Lease create failed lease={} code={} error={}",
-                   JsonEscape(settings_.lease_name), ErrorCodeName(created.error().code),
-                   JsonEscape(created.error().message));
+                   settings_.lease_name, ErrorCodeName(created.error().code),
+                   created.error().message);
       return false;
     }
     {
@@ -197,8 +197,8 @@ bool LeaderElector::TryAcquireOrRenew() {
   updated["spec"] = LeaseSpec(next);
   const Expected<json> written = api_.Update(gvr, updated);
   if (!written) {
-    spdlog::warn("Lease update failed lease={} code={} error={}", JsonEscape(settings_.lease_name),
-                 ErrorCodeName(written.error().code), JsonEscape(written.error().message));
+    spdlog::warn("Lease update failed lease={} code={} error={}", settings_.lease_name,
+                 ErrorCodeName(written.error().code), written.error().message);
     return false;
   }
   {
@@ -236,8 +236,8 @@ Expected<void> LeaderElector::Release() {
     return written.error();
   }
   SetLeader(false);
-  spdlog::info("Lease released lease={} identity={}", JsonEscape(settings_.lease_name),
-               JsonEscape(settings_.identity));
+  spdlog::info("Lease released lease={} identity={}", settings_.lease_name,
+               settings_.identity);
   return {};
 }
 
@@ -266,14 +266,14 @@ void LeaderElector::Run(std::stop_token stop) {
     spdlog::error(
         "Invalid leader election settings lease={} lease_duration_s={} renew_deadline_s={} "
         "retry_period_s={}",
-        JsonEscape(settings_.lease_name), settings_.lease_duration.count(),
+        settings_.lease_name, settings_.lease_duration.count(),
         settings_.renew_deadline.count(), settings_.retry_period.count());
     lost();
     return;
   }
   spdlog::info("Leader election started lease={} namespace={} identity={}",
-               JsonEscape(settings_.lease_name), JsonEscape(settings_.lease_namespace),
-               JsonEscape(settings_.identity));
+               settings_.lease_name, settings_.lease_namespace,
+               settings_.identity);
   while (!TryAcquireOrRenew()) {
     if (SleepUntil(clock_.SteadyNow() + settings_.retry_period, stop)) {
       return;
@@ -285,8 +285,8 @@ void LeaderElector::Run(std::stop_token stop) {
     }
     return;
   }
-  spdlog::info("Became leader lease={} identity={}", JsonEscape(settings_.lease_name),
-               JsonEscape(settings_.identity));
+  spdlog::info("Became leader lease={} identity={}", settings_.lease_name,
+               settings_.identity);
   if (callbacks_.on_started_leading) {
     callbacks_.on_started_leading();
   }
@@ -295,8 +295,8 @@ void LeaderElector::Run(std::stop_token stop) {
     if (SleepUntil(clock_.SteadyNow() + settings_.retry_period, stop)) {
       if (settings_.release_on_stop) {
         if (const Expected<void> released = Release(); !released) {
-          spdlog::warn("Lease release failed lease={} error={}", JsonEscape(settings_.lease_name),
-                       JsonEscape(released.error().message));
+          spdlog::warn("Lease release failed lease={} error={}", settings_.lease_name,
+                       released.error().message);
         }
       }
       return;
@@ -306,8 +306,8 @@ void LeaderElector::Run(std::stop_token stop) {
       continue;
     }
     if (clock_.SteadyNow() - last_renew >= settings_.renew_deadline) {
-      spdlog::error("Leadership lost lease={} identity={}", JsonEscape(settings_.lease_name),
-                    JsonEscape(settings_.identity));
+      spdlog::error("Leadership lost lease={} identity={}", settings_.lease_name,
+                    settings_.identity);
       lost();
       return;
     }

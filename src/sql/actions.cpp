@@ -408,6 +408,11 @@ Expected<void> ValidateAction(const SqlAction& action) {
                    c.Text("comment", a.comment, true);
                  },
                  [&](const DropDatabase& a) { c.Name("name", a.name); },
+                 [&](const CommentOnRole& a) {
+                   c.Name("role", a.role);
+                   c.Text("comment", a.comment, true);
+                 },
+                 [&](const AlterDatabaseAllowConnections& a) { c.Name("name", a.name); },
                  [&](const CreateExtension& a) {
                    c.Name("database", a.database);
                    c.Name("name", a.name);
@@ -526,7 +531,17 @@ RenderedAction Render(const SqlAction& action) {
               s += " LOCALE " + QuoteLiteral(*a.locale);
             }
             s += " TEMPLATE " + QuoteIdent(a.template_name) + Limit(a.connection_limit);
+            if (!a.allow_connections) {
+              s += " ALLOW_CONNECTIONS false";
+            }
             return Plain(std::move(s));
+          },
+          [](const AlterDatabaseAllowConnections& a) {
+            return Plain("ALTER DATABASE " + QuoteIdent(a.name) + " WITH ALLOW_CONNECTIONS " +
+                         (a.allow ? "true" : "false"));
+          },
+          [](const CommentOnRole& a) {
+            return Plain("COMMENT ON ROLE " + QuoteIdent(a.role) + " IS " + QuoteLiteral(a.comment));
           },
           [](const AlterDatabaseOwner& a) {
             return Plain("ALTER DATABASE " + QuoteIdent(a.name) + " OWNER TO " +
@@ -678,6 +693,11 @@ std::string Describe(const SqlAction& action) {
           [](const CommentOnDatabase& a) {
             return "set comment of database " + QuoteIdent(a.name);
           },
+          [](const CommentOnRole& a) { return "set comment of role " + QuoteIdent(a.role); },
+          [](const AlterDatabaseAllowConnections& a) {
+            return std::string(a.allow ? "allow" : "refuse") + " connections to database " +
+                   QuoteIdent(a.name);
+          },
           [](const DropDatabase& a) {
             return std::string(a.force ? "force-drop" : "drop") + " database " + QuoteIdent(a.name);
           },
@@ -784,6 +804,8 @@ std::string_view ActionKind(const SqlAction& action) {
       "GrantPrivileges",
       "RevokePrivileges",
       "AlterDefaultPrivileges",
+      "CommentOnRole",
+      "AlterDatabaseAllowConnections",
   };
   return kKinds[action.index()];
 }

@@ -62,6 +62,13 @@ struct DropOwned {
   bool operator==(const DropOwned&) const = default;
 };
 
+// COMMENT ON ROLE <role> IS '<comment>' (tenantdb's ownership marker).
+struct CommentOnRole {
+  std::string role;
+  std::string comment;
+  bool operator==(const CommentOnRole&) const = default;
+};
+
 // GRANT <role> TO <member>.
 struct GrantMembership {
   std::string role;
@@ -90,7 +97,9 @@ struct SetRoleConfig {
 // --- databases ---------------------------------------------------------------------------------
 
 // CREATE DATABASE <name> OWNER <owner> ENCODING '<e>' [LOCALE '<l>'] TEMPLATE <t>
-// CONNECTION LIMIT n. Runs outside a transaction block.
+// CONNECTION LIMIT n [ALLOW_CONNECTIONS false]. Runs outside a transaction block. tenantdb creates
+// databases closed (allow_connections false) and opens them once the marker is written and PUBLIC
+// revoked, so a crash in between never leaves an unmarked database PUBLIC can connect to.
 struct CreateDatabase {
   std::string name;
   std::string owner;
@@ -98,7 +107,15 @@ struct CreateDatabase {
   std::optional<std::string> locale;
   std::string template_name = "template1";
   std::int32_t connection_limit = -1;
+  bool allow_connections = true;
   bool operator==(const CreateDatabase&) const = default;
+};
+
+// ALTER DATABASE <name> ALLOW_CONNECTIONS true|false.
+struct AlterDatabaseAllowConnections {
+  std::string name;
+  bool allow = true;
+  bool operator==(const AlterDatabaseAllowConnections&) const = default;
 };
 
 // ALTER DATABASE <name> OWNER TO <owner>.
@@ -236,7 +253,8 @@ using SqlAction =
                  RevokeMembership, SetRoleConfig, CreateDatabase, AlterDatabaseOwner,
                  AlterDatabaseConnectionLimit, CommentOnDatabase, DropDatabase, CreateExtension,
                  UpdateExtension, DropExtension, CreateSchema, AlterSchemaOwner, DropSchema,
-                 GrantPrivileges, RevokePrivileges, AlterDefaultPrivileges>;
+                 GrantPrivileges, RevokePrivileges, AlterDefaultPrivileges, CommentOnRole,
+                 AlterDatabaseAllowConnections>;
 
 // A rendered action: the statement to send and the form to log (password verifiers replaced by
 // '***'). `text` of a statement with a verifier must never be logged.

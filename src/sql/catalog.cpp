@@ -49,16 +49,19 @@ bool HasColumns(const Rows& rows, std::size_t n) {
 
 // The grantee oid for a role name, 0 for the PUBLIC keyword, NULL when no such role: $1.
 constexpr std::string_view kGranteeOid =
-    "(SELECT CASE WHEN $1 = 'PUBLIC' THEN 0::oid "
-    "ELSE (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) END)";
+    "(SELECT CASE WHEN $1::text OPERATOR(pg_catalog.=) 'PUBLIC' THEN 0::pg_catalog.oid "
+    "ELSE (SELECT oid FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1::name) "
+    "END)";
 
 // aclexplode's grantee as a name ("PUBLIC" for 0).
 constexpr std::string_view kGranteeName =
-    "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(a.grantee) END";
+    "CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0::pg_catalog.oid THEN 'PUBLIC' "
+    "ELSE pg_catalog.pg_get_userbyid(a.grantee) END";
 
 // Schemas tenantdb never manages.
 constexpr std::string_view kUserSchema =
-    "left(n.nspname, 3) <> 'pg_' AND n.nspname <> 'information_schema'";
+    "NOT pg_catalog.starts_with(n.nspname::text, 'pg_') "
+    "AND n.nspname OPERATOR(pg_catalog.<>) 'information_schema'::name";
 
 // PostgreSQL array literal of text values, sent as one bind parameter (never spliced).
 std::string TextArrayLiteral(const std::vector<std::string>& values) {
@@ -97,13 +100,13 @@ Expected<std::optional<ObservedDatabase>> ReadDatabase(SqlExecutor& session,
       Rows rows,
       session.Query({"SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba), "
                      "pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
-                     "d.datconnlimit, pg_catalog.shobj_description(d.oid, 'pg_database') "
-                     "FROM pg_catalog.pg_database d WHERE d.datname = $1",
+                     "d.datconnlimit, pg_catalog.shobj_description(d.oid, 'pg_database'), d.datallowconn "
+                     "FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) $1::name",
                      {name}}));
   if (rows.empty()) {
     return std::optional<ObservedDatabase>();
   }
-  if (rows.size() != 1 || !HasColumns(rows, 7)) {
+  if (rows.size() != 1 || !HasColumns(rows, 8)) {
     return BadRow("pg_database");
   }
   const Row& r = rows.front();
@@ -115,13 +118,14 @@ Expected<std::optional<ObservedDatabase>> ReadDatabase(SqlExecutor& session,
   db.ctype = Text(r, 4);
   db.connection_limit = Number<std::int32_t>(r, 5, -1);
   db.comment = OptionalText(r, 6);
+  db.allow_connections = Bool(r, 7);
 
   TENANTDB_TRY(Rows acl,
                session.Query({"SELECT " + std::string(kGranteeName) +
                                   ", a.privilege_type, a.is_grantable "
                                   "FROM pg_catalog.pg_database d, pg_catalog.aclexplode("
                                   "COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba))) a "
-                                  "WHERE d.datname = $1 ORDER BY 1, 2",
+                                  "WHERE d.datname OPERATOR(pg_catalog.=) $1::name ORDER BY 1, 2",
                               {name}}));
   if (!HasColumns(acl, 3)) {
     return BadRow("datacl");
@@ -146,7 +150,7 @@ Expected<std::vector<ObservedExtension>> ReadExtensions(SqlExecutor& session) {
   TENANTDB_TRY(Rows rows, session.Query({"SELECT e.extname, e.extversion, n.nspname "
                                          "FROM pg_catalog.pg_extension e "
                                          "JOIN pg_catalog.pg_namespace n "
-                                         "ON n.oid = e.extnamespace ORDER BY 1",
+                                         "ON n.oid OPERATOR(pg_catalog.=) e.extnamespace ORDER BY 1",
                                          {}}));
   if (!HasColumns(rows, 3)) {
     return BadRow("pg_extension");
@@ -203,13 +207,14 @@ Expected<std::optional<ObservedRole>> ReadRole(SqlExecutor& session, const std::
            "WHEN pg_catalog.isfinite(rolvaliduntil) THEN pg_catalog.to_char(rolvaliduntil AT "
            "TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
            "ELSE rolvaliduntil::text END, "
-           "pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT') "
-           "FROM pg_catalog.pg_roles WHERE rolname = $1",
+           "pg_catalog.has_table_privilege('pg_catalog.pg_authid', 'SELECT'), rolbypassrls, "
+           "rolreplication, pg_catalog.shobj_description(oid, 'pg_authid') "
+           "FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1::name",
            {name}}));
   if (rows.empty()) {
     return std::optional<ObservedRole>();
   }
-  if (rows.size() != 1 || !HasColumns(rows, 9)) {
+  if (rows.size() != 1 || !HasColumns(rows, 12)) {
     return BadRow("pg_roles");
   }
   const Row& r = rows.front();
@@ -222,25 +227,38 @@ Expected<std::optional<ObservedRole>> ReadRole(SqlExecutor& session, const std::
   role.inherit = Bool(r, 5);
   role.connection_limit = Number<std::int32_t>(r, 6, -1);
   role.valid_until = OptionalText(r, 7);
+  role.bypass_rls = Bool(r, 9);
+  role.replication = Bool(r, 10);
+  role.comment = OptionalText(r, 11);
 
   if (Bool(r, 8)) {
     // Only superusers (and roles granted SELECT on pg_authid) get here; see catalog.h.
     TENANTDB_TRY(Rows pw, session.Query({"SELECT rolpassword IS NOT NULL FROM "
-                                         "pg_catalog.pg_authid WHERE rolname = $1",
+                                         "pg_catalog.pg_authid WHERE rolname OPERATOR(pg_catalog.=) $1::name",
                                          {name}}));
     role.has_password = !pw.empty() && Bool(pw.front(), 0);
   }
 
+  // PostgreSQL 16+ records per membership whether it carries INHERIT and SET; a membership with
+  // neither (the ADMIN OPTION a CREATEROLE role gets on the roles it creates) lets nobody act as
+  // the role and is left out. to_jsonb keeps the query valid on PostgreSQL 15, which has no such
+  // columns (every membership there carries both).
+  constexpr std::string_view kUsable =
+      "COALESCE((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'set_option')::bool, true) "
+      "AND COALESCE((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'inherit_option')::bool, "
+      "true)";
   TENANTDB_TRY(Rows membership,
-               session.Query({"SELECT 'of', r.rolname FROM pg_catalog.pg_auth_members m "
-                              "JOIN pg_catalog.pg_roles r ON r.oid = m.roleid "
-                              "JOIN pg_catalog.pg_roles me ON me.oid = m.member "
-                              "WHERE me.rolname = $1 "
-                              "UNION ALL "
-                              "SELECT 'has', r.rolname FROM pg_catalog.pg_auth_members m "
-                              "JOIN pg_catalog.pg_roles r ON r.oid = m.member "
-                              "JOIN pg_catalog.pg_roles me ON me.oid = m.roleid "
-                              "WHERE me.rolname = $1 ORDER BY 1, 2",
+               session.Query({"SELECT DISTINCT 'of', r.rolname FROM pg_catalog.pg_auth_members m "
+                              "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid "
+                              "JOIN pg_catalog.pg_roles me ON me.oid OPERATOR(pg_catalog.=) m.member "
+                              "WHERE me.rolname OPERATOR(pg_catalog.=) $1::name AND " +
+                                  std::string(kUsable) +
+                                  " UNION "
+                                  "SELECT 'has', r.rolname FROM pg_catalog.pg_auth_members m "
+                                  "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.member "
+                                  "JOIN pg_catalog.pg_roles me ON me.oid OPERATOR(pg_catalog.=) m.roleid "
+                                  "WHERE me.rolname OPERATOR(pg_catalog.=) $1::name AND " +
+                                  std::string(kUsable) + " ORDER BY 1, 2",
                               {name}}));
   for (const Row& m : membership) {
     (Text(m, 0) == "of" ? role.member_of : role.members).push_back(Text(m, 1));
@@ -249,10 +267,11 @@ Expected<std::optional<ObservedRole>> ReadRole(SqlExecutor& session, const std::
   TENANTDB_TRY(Rows settings,
                session.Query({"SELECT COALESCE(d.datname, ''), c.setting "
                               "FROM pg_catalog.pg_db_role_setting s "
-                              "JOIN pg_catalog.pg_roles r ON r.oid = s.setrole "
-                              "LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase "
+                              "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) s.setrole "
+                              "LEFT JOIN pg_catalog.pg_database d "
+                              "ON d.oid OPERATOR(pg_catalog.=) s.setdatabase "
                               "CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting) "
-                              "WHERE r.rolname = $1 ORDER BY 1, 2",
+                              "WHERE r.rolname OPERATOR(pg_catalog.=) $1::name ORDER BY 1, 2",
                               {name}}));
   for (const Row& s : settings) {
     role.settings.emplace_back(Text(s, 0), Text(s, 1));
@@ -270,22 +289,26 @@ Expected<std::vector<ObservedPrivilege>> ReadPrivileges(SqlExecutor& session,
       "SELECT 0 AS kind, '' AS sch, d.datname AS obj, d.datdba AS owner, a.grantee, "
       "a.privilege_type FROM pg_catalog.pg_database d, pg_catalog.aclexplode("
       "COALESCE(d.datacl, pg_catalog.acldefault('d', d.datdba))) a "
-      "WHERE d.datname = pg_catalog.current_database() "
+      "WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
       "UNION ALL "
       "SELECT 1, '', n.nspname, n.nspowner, a.grantee, a.privilege_type "
       "FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode("
       "COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a WHERE " +
       std::string(kUserSchema) +
       " UNION ALL "
-      "SELECT CASE WHEN c.relkind = 'S' THEN 3 ELSE 2 END, n.nspname, c.relname, c.relowner, "
+      "SELECT CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 3 ELSE 2 END, n.nspname, "
+      "c.relname, c.relowner, "
       "a.grantee, a.privilege_type "
-      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace, "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+      "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace, "
       "pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefault("
-      "CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::\"char\", c.relowner))) a "
-      "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND " +
+      "CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'S' THEN 's' ELSE 'r' END::\"char\", "
+      "c.relowner))) a "
+      "WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f,S}'::\"char\"[]) AND " +
       std::string(kUserSchema) +
       ") SELECT acl.kind, acl.sch, acl.obj, acl.privilege_type FROM acl, g "
-      "WHERE acl.grantee = g.oid AND acl.grantee <> acl.owner ORDER BY 1, 2, 3, 4";
+      "WHERE acl.grantee OPERATOR(pg_catalog.=) g.oid "
+      "AND acl.grantee OPERATOR(pg_catalog.<>) acl.owner ORDER BY 1, 2, 3, 4";
   TENANTDB_TRY(Rows rows, session.Query({query, {grantee}}));
   if (!HasColumns(rows, 4)) {
     return BadRow("privileges");
@@ -325,13 +348,17 @@ Expected<std::vector<ObservedDefaultPrivilege>> ReadDefaultPrivileges(SqlExecuto
   // entries of the creator itself are therefore left out, as ownership implies them.
   const std::string query =
       "SELECT pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, "
-      "CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences' "
-      "WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types' END, a.privilege_type "
+      "CASE WHEN d.defaclobjtype OPERATOR(pg_catalog.=) 'r' THEN 'tables' "
+      "WHEN d.defaclobjtype OPERATOR(pg_catalog.=) 'S' THEN 'sequences' "
+      "WHEN d.defaclobjtype OPERATOR(pg_catalog.=) 'f' THEN 'functions' "
+      "WHEN d.defaclobjtype OPERATOR(pg_catalog.=) 'T' THEN 'types' END, a.privilege_type "
       "FROM pg_catalog.pg_default_acl d "
-      "LEFT JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace, "
+      "LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) d.defaclnamespace, "
       "pg_catalog.aclexplode(d.defaclacl) a "
-      "WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T') AND a.grantee = " +
-      std::string(kGranteeOid) + " AND a.grantee <> d.defaclrole ORDER BY 1, 2, 3, 4";
+      "WHERE d.defaclobjtype OPERATOR(pg_catalog.=) ANY ('{r,S,f,T}'::\"char\"[]) "
+      "AND a.grantee OPERATOR(pg_catalog.=) " +
+      std::string(kGranteeOid) +
+      " AND a.grantee OPERATOR(pg_catalog.<>) d.defaclrole ORDER BY 1, 2, 3, 4";
   TENANTDB_TRY(Rows rows, session.Query({query, {grantee}}));
   if (!HasColumns(rows, 4)) {
     return BadRow("pg_default_acl");
@@ -345,9 +372,41 @@ Expected<std::vector<ObservedDefaultPrivilege>> ReadDefaultPrivileges(SqlExecuto
   return out;
 }
 
+Expected<std::vector<ObservedRelation>> ReadRelations(SqlExecutor& session) {
+  TENANTDB_TRY(const Rows rows,
+               session.Query({"SELECT n.nspname, c.relname, c.relkind::text "
+                              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                              "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+                              "WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f,S}'::\"char\"[]) AND " +
+                                  std::string(kUserSchema) + " ORDER BY 1, 2",
+                              {}}));
+  if (!HasColumns(rows, 3)) {
+    return BadRow("pg_class");
+  }
+  std::vector<ObservedRelation> out;
+  out.reserve(rows.size());
+  for (const Row& r : rows) {
+    const std::string kind = Text(r, 2);
+    out.push_back(ObservedRelation{Text(r, 0), Text(r, 1), kind.empty() ? 'r' : kind.front()});
+  }
+  return out;
+}
+
+Expected<int> CountOwnedDatabases(SqlExecutor& session, const std::string& role) {
+  TENANTDB_TRY(const Rows rows,
+               session.Query({"SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_database d "
+                              "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) d.datdba "
+                              "WHERE r.rolname OPERATOR(pg_catalog.=) $1::name",
+                              {role}}));
+  if (rows.size() != 1) {
+    return BadRow("pg_database owners");
+  }
+  return Number<int>(rows.front(), 0, 0);
+}
+
 Expected<int> CountSessions(SqlExecutor& session, const std::string& role) {
-  TENANTDB_TRY(Rows rows, session.Query({"SELECT count(*)::int FROM pg_catalog.pg_stat_activity "
-                                         "WHERE usename = $1",
+  TENANTDB_TRY(Rows rows, session.Query({"SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_stat_activity "
+                                         "WHERE usename OPERATOR(pg_catalog.=) $1::name",
                                          {role}}));
   if (rows.size() != 1) {
     return BadRow("pg_stat_activity");
@@ -365,8 +424,10 @@ Expected<std::vector<DatabaseUsage>> ReadDatabaseUsage(SqlExecutor& session,
           {"SELECT d.datname, CASE WHEN pg_catalog.has_database_privilege(d.oid, 'CONNECT') "
            "OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE') "
            "THEN pg_catalog.pg_database_size(d.oid) ELSE -1 END, "
-           "(SELECT count(*)::int FROM pg_catalog.pg_stat_activity s WHERE s.datid = d.oid) "
-           "FROM pg_catalog.pg_database d WHERE d.datname = ANY($1::text[]) ORDER BY 1",
+           "(SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_stat_activity s "
+           "WHERE s.datid OPERATOR(pg_catalog.=) d.oid) "
+           "FROM pg_catalog.pg_database d "
+           "WHERE d.datname::text OPERATOR(pg_catalog.=) ANY($1::text[]) ORDER BY 1",
            {TextArrayLiteral(names)}}));
   if (!HasColumns(rows, 3)) {
     return BadRow("database usage");

@@ -1,6 +1,9 @@
 #pragma once
 
 // Observed state of a PostgreSQL server, read from pg_catalog (STYLE.md R2: the "observe" step).
+// The admin's sessions run inside tenants' databases, whose owners can create functions and
+// operators: every query here names pg_catalog's functions and operators explicitly (CVE-2018-1058),
+// on top of the search_path=pg_catalog every session is opened with (sql/connection.h).
 // Each reader takes a session (SqlExecutor); readers of per-database objects (extensions,
 // schemas, privileges, default privileges) need a session connected to that database.
 // Values are catalog facts, unquoted; nothing here decides anything.
@@ -32,6 +35,7 @@ struct ObservedDatabase {
   std::string ctype;     // datctype
   std::int32_t connection_limit = -1;
   std::optional<std::string> comment;  // COMMENT ON DATABASE
+  bool allow_connections = true;       // datallowconn
   // datacl exploded; when datacl is NULL (defaults never changed) this holds PostgreSQL's
   // implicit defaults (owner: all; PUBLIC: CONNECT, TEMPORARY), as acldefault() gives them.
   std::vector<AclEntry> acl;
@@ -59,7 +63,10 @@ struct ObservedRole {
   bool create_db = false;
   bool create_role = false;
   bool inherit = true;
+  bool bypass_rls = false;
+  bool replication = false;
   std::int32_t connection_limit = -1;
+  std::optional<std::string> comment;  // COMMENT ON ROLE (tenantdb's ownership marker)
   // rolvaliduntil, absent when NULL: RFC 3339 in UTC ("2030-01-01T00:00:00Z", whole seconds)
   // whatever the session's DateStyle/TimeZone, or "infinity".
   std::optional<std::string> valid_until;
@@ -68,8 +75,11 @@ struct ObservedRole {
   // it, and then this stays false without failing. Planners must not infer "no password" from
   // false; they track password versions themselves (e.g. a Secret's resourceVersion).
   bool has_password = false;
-  std::vector<std::string> member_of;  // roles this role is a direct member of, sorted
-  std::vector<std::string> members;    // direct members of this role, sorted
+  // Direct memberships that carry the granted role's privileges and SET ROLE (on PostgreSQL 16+
+  // a membership may carry only ADMIN OPTION, as a CREATEROLE role gets on the roles it creates:
+  // such a membership is not listed, since it lets nobody act as the role), sorted.
+  std::vector<std::string> member_of;  // roles this role is a member of
+  std::vector<std::string> members;    // members of this role
   // ALTER ROLE ... [IN DATABASE ...] SET settings: (database or "" for all, "name=value").
   std::vector<std::pair<std::string, std::string>> settings;
   bool operator==(const ObservedRole&) const = default;
@@ -123,6 +133,18 @@ Expected<std::vector<ObservedPrivilege>> ReadPrivileges(SqlExecutor& session,
 // entries are excluded.
 Expected<std::vector<ObservedDefaultPrivilege>> ReadDefaultPrivileges(SqlExecutor& session,
                                                                       const std::string& grantee);
+// The relations of every user schema of the connected database (pg_* and information_schema
+// excluded): (schema, name, relkind) with relkind 'r', 'p', 'v', 'm', 'f' or 'S'.
+struct ObservedRelation {
+  std::string schema;
+  std::string name;
+  char kind = 'r';
+  bool operator==(const ObservedRelation&) const = default;
+};
+Expected<std::vector<ObservedRelation>> ReadRelations(SqlExecutor& session);
+// Number of databases owned by `role` (pg_database.datdba).
+Expected<int> CountOwnedDatabases(SqlExecutor& session, const std::string& role);
+
 // Sessions of `role` on the server (pg_stat_activity), for AlternatingUsers rotation.
 Expected<int> CountSessions(SqlExecutor& session, const std::string& role);
 

@@ -35,6 +35,9 @@ std::string Build(const ConnectionParams& p, bool with_password) {
   }
   AppendKeyword(out, "application_name", p.application_name);
   AppendKeyword(out, "connect_timeout", std::to_string(p.connect_timeout_seconds));
+  if (p.pin_search_path) {
+    AppendKeyword(out, "options", "-csearch_path=pg_catalog");
+  }
   return out;
 }
 

@@ -17,6 +17,11 @@ struct ConnectionParams {
   std::optional<std::string> sslrootcert;  // path of a PEM file
   std::string application_name = "tenantdb";
   int connect_timeout_seconds = 10;
+  // Open the session with search_path=pg_catalog (libpq `options`, which overrides ALTER
+  // DATABASE/ROLE ... SET search_path): the operator's admin sessions run in tenants' databases,
+  // whose owners may plant functions and operators in their schemas (PITFALLS.md, CVE-2018-1058).
+  // Off only for sessions that run a tenant's own SQL as the tenant (migrations).
+  bool pin_search_path = true;
   // The operator's own session budget on this server (DatabaseServer.spec.maxConnections), for
   // a pooling connector; 0 = its default. Not a libpq parameter.
   int max_sessions = 0;

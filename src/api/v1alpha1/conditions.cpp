@@ -7,7 +7,7 @@
 namespace tenantdb::api::v1alpha1 {
 namespace {
 
-constexpr std::array<std::string_view, 23> kAllReasons = {
+constexpr std::array<std::string_view, 28> kAllReasons = {
     reason::kReconciled,
     reason::kReconciling,
     reason::kInvalidSpec,
@@ -22,6 +22,11 @@ constexpr std::array<std::string_view, 23> kAllReasons = {
     reason::kNamespaceNotAllowed,
     reason::kPasswordSecretNotFound,
     reason::kGrantTargetMissing,
+    reason::kTemplateNotAllowed,
+    reason::kExtensionNotAllowed,
+    reason::kRoleNotAllowed,
+    reason::kAdoptionNotAllowed,
+    reason::kPasswordSecretNotAllowed,
     reason::kJobPending,
     reason::kJobRunning,
     reason::kJobSucceeded,

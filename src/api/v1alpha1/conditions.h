@@ -41,6 +41,12 @@ inline constexpr std::string_view kDeletionProtected = "DeletionProtected";
 inline constexpr std::string_view kNamespaceNotAllowed = "NamespaceNotAllowed";
 inline constexpr std::string_view kPasswordSecretNotFound = "PasswordSecretNotFound";
 inline constexpr std::string_view kGrantTargetMissing = "GrantTargetMissing";
+// What the DatabaseServer does not let tenants use (DESIGN.md "Security model").
+inline constexpr std::string_view kTemplateNotAllowed = "TemplateNotAllowed";
+inline constexpr std::string_view kExtensionNotAllowed = "ExtensionNotAllowed";
+inline constexpr std::string_view kRoleNotAllowed = "RoleNotAllowed";
+inline constexpr std::string_view kAdoptionNotAllowed = "AdoptionNotAllowed";
+inline constexpr std::string_view kPasswordSecretNotAllowed = "PasswordSecretNotAllowed";
 inline constexpr std::string_view kJobPending = "JobPending";
 inline constexpr std::string_view kJobRunning = "JobRunning";
 inline constexpr std::string_view kJobSucceeded = "JobSucceeded";

@@ -34,6 +34,9 @@ void ApplyDefaults(DatabaseRole& role) {
   if (!spec.reclaim_policy) {
     spec.reclaim_policy = kDefaultRoleReclaimPolicy;
   }
+  if (!spec.adopt) {
+    spec.adopt = false;
+  }
 }
 
 std::vector<FieldError> Validate(const DatabaseRole& role) {
@@ -216,6 +219,7 @@ Expected<void> Decode(const Json& j, const std::string& path, DatabaseRoleSpec& 
   TENANTDB_TRY_VOID(DecodeField(j, path, "secretTemplate", out.secret_template));
   TENANTDB_TRY_VOID(DecodeField(j, path, "passwordRotation", out.password_rotation));
   TENANTDB_TRY_VOID(DecodeField(j, path, "reclaimPolicy", out.reclaim_policy));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "adopt", out.adopt));
   return {};
 }
 
@@ -234,6 +238,7 @@ Json Encode(const DatabaseRoleSpec& value) {
   EncodeField(j, "secretTemplate", value.secret_template);
   EncodeField(j, "passwordRotation", value.password_rotation);
   EncodeField(j, "reclaimPolicy", value.reclaim_policy);
+  EncodeField(j, "adopt", value.adopt);
   return j;
 }
 

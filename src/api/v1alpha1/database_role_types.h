@@ -109,6 +109,9 @@ struct DatabaseRoleSpec {
   std::map<std::string, std::string> secret_template;
   std::optional<PasswordRotation> password_rotation;
   std::optional<ReclaimPolicy> reclaim_policy;  // default Delete
+  // Take over an existing role without tenantdb's marker (only where the DatabaseServer's
+  // allowAdoption says so). Default false.
+  std::optional<bool> adopt;
   bool operator==(const DatabaseRoleSpec&) const = default;
 };
 

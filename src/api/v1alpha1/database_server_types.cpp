@@ -24,7 +24,36 @@ void ApplyDefaults(DatabaseServer& server) {
   if (!spec.max_connections) {
     spec.max_connections = kDefaultMaxConnections;
   }
+  if (!spec.allow_adoption) {
+    spec.allow_adoption = false;
+  }
 }
+
+namespace {
+
+// A list of PostgreSQL names: each accepted by `valid`, no duplicates, at most 256.
+void ValidateNameList(const std::optional<std::vector<std::string>>& names,
+                      const std::string& field, bool (*valid)(std::string_view),
+                      std::vector<FieldError>& errors) {
+  if (!names) {
+    return;
+  }
+  ValidateMaxItems(names->size(), kMaxServerPolicyItems, field, errors);
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < names->size(); ++i) {
+    const std::string path = IndexPath(field, i);
+    const std::string& name = (*names)[i];
+    if (!valid(name)) {
+      errors.push_back({path, "\"" + name + "\" is not a valid name (lower-case letters, digits, '_'" +
+                                  std::string(valid == IsExtensionName ? ", '-'" : "") +
+                                  "; 1-63 bytes)"});
+    } else if (!seen.insert(name).second) {
+      errors.push_back({path, "duplicate \"" + name + "\""});
+    }
+  }
+}
+
+}  // namespace
 
 bool RequiresRootCertificate(const DatabaseServerSpec& spec) {
   const SslMode mode = spec.ssl_mode.value_or(kDefaultSslMode);
@@ -71,6 +100,12 @@ std::vector<FieldError> Validate(const DatabaseServer& server) {
     for (std::size_t i = 0; i < namespaces.size(); ++i) {
       const std::string path = IndexPath("spec.allowedNamespaces", i);
       const std::size_t before = errors.size();
+      if (namespaces[i] == kAllNamespaces) {
+        if (namespaces.size() != 1) {
+          errors.push_back({path, "\"*\" (every namespace) must be the only entry"});
+        }
+        continue;
+      }
       ValidateDnsLabel(namespaces[i], path, errors);
       if (errors.size() == before && !seen.insert(namespaces[i]).second) {
         errors.push_back({path, "duplicate namespace \"" + namespaces[i] + "\""});
@@ -84,6 +119,9 @@ std::vector<FieldError> Validate(const DatabaseServer& server) {
   if (spec.max_connections) {
     ValidateRange(*spec.max_connections, 1, 100, "spec.maxConnections", errors);
   }
+  ValidateNameList(spec.allowed_templates, "spec.allowedTemplates", IsIdentifier, errors);
+  ValidateNameList(spec.allowed_extensions, "spec.allowedExtensions", IsExtensionName, errors);
+  ValidateNameList(spec.grantable_roles, "spec.grantableRoles", IsIdentifier, errors);
   return errors;
 }
 
@@ -99,6 +137,10 @@ Expected<void> Decode(const Json& j, const std::string& path, DatabaseServerSpec
   TENANTDB_TRY_VOID(
       DecodeField(j, path, "allowedNamespaceSelector", out.allowed_namespace_selector));
   TENANTDB_TRY_VOID(DecodeField(j, path, "maxConnections", out.max_connections));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "allowedTemplates", out.allowed_templates));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "allowedExtensions", out.allowed_extensions));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "grantableRoles", out.grantable_roles));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "allowAdoption", out.allow_adoption));
   return {};
 }
 
@@ -112,6 +154,10 @@ Json Encode(const DatabaseServerSpec& value) {
   EncodeField(j, "allowedNamespaces", value.allowed_namespaces);
   EncodeField(j, "allowedNamespaceSelector", value.allowed_namespace_selector);
   EncodeField(j, "maxConnections", value.max_connections);
+  EncodeField(j, "allowedTemplates", value.allowed_templates);
+  EncodeField(j, "allowedExtensions", value.allowed_extensions);
+  EncodeField(j, "grantableRoles", value.grantable_roles);
+  EncodeField(j, "allowAdoption", value.allow_adoption);
   return j;
 }
 

@@ -39,6 +39,9 @@ inline constexpr std::string_view kDefaultAdminPasswordKey = "password";
 inline constexpr std::int32_t kDefaultMaxConnections = 5;
 inline constexpr std::size_t kMaxHostLength = 253;
 inline constexpr std::size_t kMaxAllowedNamespaces = 1024;
+inline constexpr std::size_t kMaxServerPolicyItems = 256;
+// allowedNamespaces: ["*"] admits every namespace.
+inline constexpr std::string_view kAllNamespaces = "*";
 
 struct DatabaseServerSpec {
   std::string host;                                                     // required
@@ -46,9 +49,15 @@ struct DatabaseServerSpec {
   std::optional<SslMode> ssl_mode;                                      // default prefer
   std::optional<NamespacedSecretKeySelector> ssl_root_cert_secret_ref;  // key default ca.crt
   CredentialsSecretReference admin_credentials_secret_ref;              // required
-  std::optional<std::vector<std::string>> allowed_namespaces;           // absent = all
+  // Fail closed: absent (and no selector) admits no namespace; ["*"] admits every namespace.
+  std::optional<std::vector<std::string>> allowed_namespaces;
   std::optional<LabelSelector> allowed_namespace_selector;
   std::optional<std::int32_t> max_connections;  // default 5
+  // What tenants may use (DESIGN.md "Security model"), decided by the platform team:
+  std::optional<std::vector<std::string>> allowed_templates;   // besides template0/template1
+  std::optional<std::vector<std::string>> allowed_extensions;  // absent: PostgreSQL's trusted ones
+  std::optional<std::vector<std::string>> grantable_roles;     // extra roles for spec.inRoles
+  std::optional<bool> allow_adoption;                          // default false
   bool operator==(const DatabaseServerSpec&) const = default;
 };
 

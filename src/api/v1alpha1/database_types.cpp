@@ -9,23 +9,8 @@ constexpr std::string_view kEncodingChars =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 constexpr std::string_view kLocaleChars =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-";
-constexpr std::string_view kExtensionNamePattern = "^[a-z_][a-z0-9_-]*$";
 constexpr std::size_t kMaxListItems = 64;
 
-bool IsExtensionName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxIdentifierBytes) {
-    return false;
-  }
-  if (!((name.front() >= 'a' && name.front() <= 'z') || name.front() == '_')) {
-    return false;
-  }
-  for (const char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
 
 Error ComputedNameError(std::string_view what, const std::string& computed, std::string_view rule,
                         std::string_view field) {

@@ -34,6 +34,21 @@ std::string FormatFieldErrors(const std::vector<FieldError>& errors) {
   return out;
 }
 
+bool IsExtensionName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxIdentifierBytes) {
+    return false;
+  }
+  if (!((name.front() >= 'a' && name.front() <= 'z') || name.front() == '_')) {
+    return false;
+  }
+  for (const char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool IsIdentifier(std::string_view name) {
   if (name.empty() || name.size() > kMaxIdentifierBytes) {
     return false;

@@ -29,6 +29,9 @@ inline constexpr std::size_t kMaxSecretKeyBytes = 253;
 
 // PostgreSQL identifier as tenantdb accepts it: ^[a-z_][a-z0-9_]*$, 1-63 bytes.
 bool IsIdentifier(std::string_view name);
+// Extension name as tenantdb accepts it: ^[a-z_][a-z0-9_-]*$ (uuid-ossp), 1-63 bytes.
+inline constexpr std::string_view kExtensionNamePattern = "^[a-z_][a-z0-9_-]*$";
+bool IsExtensionName(std::string_view name);
 // RFC 1123 label (namespace names): ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$, at most 63 bytes.
 bool IsDnsLabel(std::string_view name);
 // RFC 1123 subdomain (object names): dot-separated labels, at most 253 bytes.

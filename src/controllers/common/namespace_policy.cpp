@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "kube/gvr.h"
+
 namespace tenantdb::controllers {
 
 namespace v1 = api::v1alpha1;
@@ -10,44 +12,9 @@ namespace {
 
 bool InList(const v1::DatabaseServerSpec& spec, std::string_view ns) {
   return spec.allowed_namespaces &&
-         std::find(spec.allowed_namespaces->begin(), spec.allowed_namespaces->end(), ns) !=
+         std::find_if(spec.allowed_namespaces->begin(), spec.allowed_namespaces->end(),
+                      [ns](const std::string& n) { return n == ns || n == v1::kAllNamespaces; }) !=
              spec.allowed_namespaces->end();
-}
-
-bool Unrestricted(const v1::DatabaseServerSpec& spec) {
-  return !spec.allowed_namespaces && !spec.allowed_namespace_selector;
-}
-
-std::string DescribeSelector(const v1::LabelSelector& selector) {
-  std::string out;
-  auto add = [&out](const std::string& part) {
-    out += out.empty() ? "" : ",";
-    out += part;
-  };
-  for (const auto& [key, value] : selector.match_labels) {
-    add(key + "=" + value);
-  }
-  for (const auto& req : selector.match_expressions) {
-    std::string values;
-    for (const auto& v : req.values) {
-      values += (values.empty() ? "" : ",") + v;
-    }
-    switch (req.op) {
-      case v1::LabelSelectorOperator::kIn:
-        add(req.key + " in (" + values + ")");
-        break;
-      case v1::LabelSelectorOperator::kNotIn:
-        add(req.key + " notin (" + values + ")");
-        break;
-      case v1::LabelSelectorOperator::kExists:
-        add(req.key);
-        break;
-      case v1::LabelSelectorOperator::kDoesNotExist:
-        add("!" + req.key);
-        break;
-    }
-  }
-  return out.empty() ? "<everything>" : out;
 }
 
 }  // namespace
@@ -58,32 +25,42 @@ bool NeedsNamespaceLabels(const v1::DatabaseServerSpec& spec, std::string_view n
 
 bool IsNamespaceAllowed(const v1::DatabaseServerSpec& spec, std::string_view ns,
                         const std::map<std::string, std::string>& namespace_labels) {
-  if (Unrestricted(spec) || InList(spec, ns)) {
+  // Fail closed: with neither allowedNamespaces nor a selector, no namespace is admitted.
+  if (InList(spec, ns)) {
     return true;
   }
   return spec.allowed_namespace_selector &&
          v1::LabelSelectorMatches(*spec.allowed_namespace_selector, namespace_labels);
 }
 
-std::string NamespaceNotAllowedMessage(const v1::DatabaseServer& server, std::string_view ns) {
-  const auto& spec = server.spec;
-  std::string rules;
-  if (spec.allowed_namespaces) {
-    std::string names;
-    for (const auto& n : *spec.allowed_namespaces) {
-      names += (names.empty() ? "" : ", ") + n;
+Expected<bool> NamespaceAdmitted(kube::KubeApi& kube, const v1::DatabaseServer& server,
+                                 const std::string& ns) {
+  std::map<std::string, std::string> labels;
+  if (NeedsNamespaceLabels(server.spec, ns)) {
+    TENANTDB_TRY(const auto obj, kube.Get(kube::NamespacesGvr(), "", ns));
+    if (obj) {
+      const auto md = obj->find("metadata");
+      if (md != obj->end() && md->contains("labels") && (*md)["labels"].is_object()) {
+        for (const auto& [key, value] : (*md)["labels"].items()) {
+          if (value.is_string()) {
+            labels.emplace(key, value.get<std::string>());
+          }
+        }
+      }
     }
-    rules = "spec.allowedNamespaces [" + names + "]";
   }
-  if (spec.allowed_namespace_selector) {
-    rules += (rules.empty() ? "" : " or ");
-    rules += "spec.allowedNamespaceSelector {" +
-             DescribeSelector(*spec.allowed_namespace_selector) + "}";
-  }
-  return "Namespace \"" + std::string(ns) + "\" may not place databases on DatabaseServer \"" +
-         server.metadata.name + "\" (allowed by " + rules +
-         "): ask the platform team to allow this namespace on that server, or use another "
-         "server in spec.serverRef.";
+  return IsNamespaceAllowed(server.spec, ns, labels);
+}
+
+std::string NamespaceNotAllowedMessage(const v1::DatabaseServer& server, std::string_view ns) {
+  // The allow-list itself names other tenants: it is not repeated here.
+  const bool unset = !server.spec.allowed_namespaces && !server.spec.allowed_namespace_selector;
+  return "Namespace \"" + std::string(ns) + "\" may not use DatabaseServer \"" +
+         server.metadata.name + "\"" +
+         (unset ? " (it admits no namespace until the platform team names them)" : "") +
+         ": ask the platform team to admit this namespace (spec.allowedNamespaces or "
+         "spec.allowedNamespaceSelector of that server), or use another server in "
+         "spec.serverRef.";
 }
 
 }  // namespace tenantdb::controllers

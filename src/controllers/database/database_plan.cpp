@@ -86,6 +86,63 @@ sql::RevokePrivileges RevokePublicSchemaCreate(const std::string& database) {
                                .grantee = std::string(kPublic)};
 }
 
+// CREATE EXTENSION names its schema: the admin's session has search_path=pg_catalog, so an
+// unnamed schema would mean pg_catalog.
+sql::CreateExtension CreateExtensionAction(const DesiredDatabase& desired,
+                                           const v1::DatabaseExtension& ext) {
+  return sql::CreateExtension{.database = desired.name,
+                              .name = ext.name,
+                              .schema = ext.schema.value_or(std::string(kPublicSchema)),
+                              .version = ext.version};
+}
+
+// The owner role: ours (this object's marker), absent (created), adoptable, or a refusal.
+std::optional<Refusal> CheckOwnerRole(const DesiredDatabase& desired,
+                                      const ObservedState& observed) {
+  if (!observed.owner_role) {
+    return std::nullopt;
+  }
+  const sql::ObservedRole& role = *observed.owner_role;
+  switch (HolderOf(role.comment, desired.marker)) {
+    case Holder::kThis:
+      return std::nullopt;
+    case Holder::kOther:
+      return Refusal{std::string(v1::reason::kConflictingResource),
+                     "PostgreSQL role \"" + desired.owner +
+                         "\" (spec.owner) belongs to another tenantdb object; nothing was "
+                         "changed. Choose another spec.owner, or leave it unset."};
+    case Holder::kUnmarked:
+      break;
+  }
+  const std::string admin = observed.admin_role ? observed.admin_role->name : std::string();
+  return RefuseRoleAdoption(role, desired.adopt, observed.server, admin, "spec.owner");
+}
+
+// spec.schemas[].owner other than the database owner: a role tenantdb manages for this namespace.
+std::optional<Refusal> CheckSchemaOwners(const DesiredDatabase& desired,
+                                         const ObservedState& observed) {
+  for (const auto& schema : desired.schemas) {
+    if (schema.ensure != v1::Ensure::kPresent || schema.owner == desired.owner) {
+      continue;
+    }
+    const auto it = observed.schema_owner_roles.find(schema.owner);
+    const bool exists = it != observed.schema_owner_roles.end() && it->second.has_value();
+    const std::string what =
+        "spec.schemas[" + schema.name + "].owner names role \"" + schema.owner + "\"";
+    if (!exists) {
+      return Refusal{std::string(v1::reason::kDependencyNotReady),
+                     what + ", which does not exist (yet): create its DatabaseRole, or leave the "
+                            "owner unset (the database owner)."};
+    }
+    if (!MarkedForNamespace(it->second->comment, desired.ns) || IsPrivilegedRole(*it->second)) {
+      return Refusal{std::string(v1::reason::kRoleNotAllowed),
+                     what + ", which tenantdb does not manage for this namespace: name a role of "
+                            "a DatabaseRole of this namespace, or leave the owner unset."};
+    }
+  }
+  return std::nullopt;
+}
+
 // Collects differences and turns each into actions or a drift entry by driftPolicy.
 class DriftCollector {
  public:
@@ -127,11 +184,7 @@ void PlanExtensions(const DesiredDatabase& desired, const ObservedObjects& objec
       continue;
     }
     if (found == nullptr) {
-      drift.Found(field, "present", "absent",
-                  {sql::CreateExtension{.database = desired.name,
-                                        .name = ext.name,
-                                        .schema = ext.schema,
-                                        .version = ext.version}});
+      drift.Found(field, "present", "absent", {CreateExtensionAction(desired, ext)});
     } else if (ext.version && *ext.version != found->version) {
       drift.Found(field + ".version", *ext.version, found->version,
                   {sql::UpdateExtension{
@@ -164,36 +217,52 @@ void PlanSchemas(const DesiredDatabase& desired, const ObservedObjects& objects,
   }
 }
 
+// The owner role with this object's marker, in one transaction (the caller groups consecutive
+// role actions), so a crash never leaves an unmarked owner role behind.
+void AppendCreateOwner(const DesiredDatabase& desired, std::vector<sql::SqlAction>& out) {
+  out.push_back(sql::CreateRole{.role = desired.owner, .login = false});
+  out.push_back(sql::CommentOnRole{.role = desired.owner, .comment = desired.marker});
+}
+
+// Marker, PUBLIC revoked, then connections opened: one transaction on the shared catalog.
+void AppendFinish(const DesiredDatabase& desired, std::vector<sql::SqlAction>& out) {
+  out.push_back(sql::CommentOnDatabase{.name = desired.name, .comment = desired.marker});
+  out.push_back(RevokeDatabaseFromPublic(desired.name));
+  out.push_back(sql::AlterDatabaseAllowConnections{.name = desired.name, .allow = true});
+  out.push_back(RevokePublicSchemaCreate(desired.name));
+}
+
+// What a new (or unfinished) database gets inside: the declared extensions and schemas (IF NOT
+// EXISTS); anything declared absent that a template brought is handled on the next pass.
+void AppendContents(const DesiredDatabase& desired, std::vector<sql::SqlAction>& out) {
+  for (const auto& ext : desired.extensions) {
+    if (ext.ensure.value_or(v1::Ensure::kPresent) == v1::Ensure::kPresent) {
+      out.push_back(CreateExtensionAction(desired, ext));
+    }
+  }
+  for (const auto& schema : desired.schemas) {
+    if (schema.ensure == v1::Ensure::kPresent) {
+      out.push_back(
+          sql::CreateSchema{.database = desired.name, .name = schema.name, .owner = schema.owner});
+    }
+  }
+}
+
 void PlanCreate(const DesiredDatabase& desired, const ObservedState& observed, DatabasePlan& plan) {
   plan.creates_database = true;
   if (!observed.owner_role) {
-    plan.actions.push_back(sql::CreateRole{.role = desired.owner, .login = false});
+    AppendCreateOwner(desired, plan.actions);
   }
+  // Created closed: until the marker is written and PUBLIC revoked, nobody can connect.
   plan.actions.push_back(sql::CreateDatabase{.name = desired.name,
                                              .owner = desired.owner,
                                              .encoding = desired.encoding,
                                              .locale = desired.locale,
                                              .template_name = desired.template_name,
-                                             .connection_limit = desired.connection_limit});
-  plan.actions.push_back(sql::CommentOnDatabase{.name = desired.name, .comment = desired.marker});
-  plan.actions.push_back(RevokeDatabaseFromPublic(desired.name));
-  plan.actions.push_back(RevokePublicSchemaCreate(desired.name));
-  // A new database holds what its template holds; the declared objects are created (IF NOT
-  // EXISTS), and anything declared absent that a template brought is handled on the next pass.
-  for (const auto& ext : desired.extensions) {
-    if (ext.ensure.value_or(v1::Ensure::kPresent) == v1::Ensure::kPresent) {
-      plan.actions.push_back(sql::CreateExtension{.database = desired.name,
-                                                  .name = ext.name,
-                                                  .schema = ext.schema,
-                                                  .version = ext.version});
-    }
-  }
-  for (const auto& schema : desired.schemas) {
-    if (schema.ensure == v1::Ensure::kPresent) {
-      plan.actions.push_back(
-          sql::CreateSchema{.database = desired.name, .name = schema.name, .owner = schema.owner});
-    }
-  }
+                                             .connection_limit = desired.connection_limit,
+                                             .allow_connections = false});
+  AppendFinish(desired, plan.actions);
+  AppendContents(desired, plan.actions);
 }
 
 void PlanExisting(const DesiredDatabase& desired, const ObservedState& observed,
@@ -208,7 +277,7 @@ void PlanExisting(const DesiredDatabase& desired, const ObservedState& observed,
   if (db.owner != desired.owner) {
     std::vector<sql::SqlAction> fix;
     if (!observed.owner_role) {
-      fix.push_back(sql::CreateRole{.role = desired.owner, .login = false});
+      AppendCreateOwner(desired, fix);
     }
     fix.push_back(sql::AlterDatabaseOwner{.name = desired.name, .owner = desired.owner});
     drift.Found(std::string(kDriftOwner), desired.owner, db.owner, std::move(fix));
@@ -222,6 +291,10 @@ void PlanExisting(const DesiredDatabase& desired, const ObservedState& observed,
   if (const auto held = PublicPrivileges(db.acl); !held.empty()) {
     drift.Found(std::string(kDriftPublicDatabaseAccess), "none", Join(held),
                 {RevokeDatabaseFromPublic(desired.name)});
+  }
+  if (!db.allow_connections) {
+    drift.Found(std::string(kDriftAllowConnections), "true", "false",
+                {sql::AlterDatabaseAllowConnections{.name = desired.name, .allow = true}});
   }
 
   // Immutable: reported, never corrected.
@@ -267,8 +340,8 @@ void InsertMembership(const DesiredDatabase& desired, const ObservedState& obser
   }
   auto at = plan.actions.begin();
   for (auto it = plan.actions.begin(); it != plan.actions.end(); ++it) {
-    if (const auto* create = std::get_if<sql::CreateRole>(&*it);
-        create != nullptr && create->role == desired.owner) {
+    if (const auto* comment = std::get_if<sql::CommentOnRole>(&*it);
+        comment != nullptr && comment->role == desired.owner) {
       at = it + 1;
       break;
     }
@@ -280,13 +353,14 @@ void InsertMembership(const DesiredDatabase& desired, const ObservedState& obser
 }  // namespace
 
 std::string OwnershipMarker(std::string_view ns, std::string_view name) {
-  return std::string(kMarkerPrefix) + std::string(ns) + "/" + std::string(name);
+  return Marker(ns, kDatabaseKind, name);
 }
 
 Expected<DesiredDatabase> Desire(const v1::Database& database) {
   v1::Database db = database;
   v1::ApplyDefaults(db);
   DesiredDatabase d;
+  d.ns = db.metadata.ns;
   d.server = v1::EffectiveServerName(db);
   TENANTDB_TRY(d.name, v1::EffectiveDatabaseName(db));
   TENANTDB_TRY(d.owner, v1::EffectiveOwner(db));
@@ -307,58 +381,113 @@ Expected<DesiredDatabase> Desire(const v1::Database& database) {
   return d;
 }
 
+std::optional<Refusal> CheckServerPolicy(const DesiredDatabase& desired,
+                                         const v1::DatabaseServerSpec& server) {
+  const std::string on = " on DatabaseServer \"" + desired.server + "\"";
+  if (!TemplateAllowed(server, desired.template_name)) {
+    return Refusal{std::string(v1::reason::kTemplateNotAllowed),
+                   "spec.template \"" + desired.template_name + "\" is not allowed" + on +
+                       " (template0, template1 and its spec.allowedTemplates are): use template0 "
+                       "or template1, or ask the platform team to list the template. Nothing "
+                       "was created."};
+  }
+  for (const auto& ext : desired.extensions) {
+    if (ext.ensure.value_or(v1::Ensure::kPresent) == v1::Ensure::kPresent &&
+        !ExtensionAllowed(server, ext.name)) {
+      return Refusal{std::string(v1::reason::kExtensionNotAllowed),
+                     "spec.extensions names \"" + ext.name + "\", which is not allowed" + on +
+                         (server.allowed_extensions
+                              ? std::string(" (only its spec.allowedExtensions are)")
+                              : std::string(" (by default only PostgreSQL's trusted extensions "
+                                            "are)")) +
+                         ": remove it, or ask the platform team to add it to "
+                         "spec.allowedExtensions."};
+    }
+  }
+  if (desired.adopt && !AdoptionAllowed(server)) {
+    return Refusal{std::string(v1::reason::kAdoptionNotAllowed),
+                   "spec.adopt is true but DatabaseServer \"" + desired.server +
+                       "\" does not allow adoption (spec.allowAdoption): remove spec.adopt, or "
+                       "ask the platform team to allow adoption on that server."};
+  }
+  return std::nullopt;
+}
+
 Ownership ClassifyOwnership(const DesiredDatabase& desired,
-                            const std::optional<sql::ObservedDatabase>& database) {
+                            const std::optional<sql::ObservedDatabase>& database,
+                            const std::optional<sql::ObservedRole>& owner_role) {
   if (!database) {
     return Ownership::kAbsent;
   }
-  const std::string comment = database->comment.value_or("");
-  if (comment == desired.marker) {
-    return Ownership::kOurs;
+  switch (HolderOf(database->comment, desired.marker)) {
+    case Holder::kThis:
+      return Ownership::kOurs;
+    case Holder::kOther:
+      return Ownership::kConflict;  // another object's: adopt never steals it
+    case Holder::kUnmarked:
+      break;
   }
-  if (comment.starts_with(kMarkerPrefix)) {
-    return Ownership::kConflict;  // another object's: adopt never steals it
+  // Only tenantdb's own CREATE DATABASE makes this object's marked owner role own an unmarked
+  // database: it crashed before the marker.
+  if (owner_role && database->owner == desired.owner &&
+      HolderOf(owner_role->comment, desired.marker) == Holder::kThis) {
+    return Ownership::kUnfinished;
   }
   return desired.adopt ? Ownership::kAdoptable : Ownership::kConflict;
 }
 
 DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& observed) {
   DatabasePlan plan;
-  const Ownership ownership = ClassifyOwnership(desired, observed.database);
+  const Ownership ownership =
+      ClassifyOwnership(desired, observed.database, observed.owner_role);
+  if (ownership == Ownership::kConflict) {
+    const bool marked = HolderOf(observed.database->comment, desired.marker) == Holder::kOther;
+    const std::string where = "PostgreSQL database \"" + desired.name +
+                              "\" on DatabaseServer \"" + desired.server + "\" already exists";
+    plan.refusal = Refusal{
+        std::string(v1::reason::kConflictingResource),
+        marked ? where + " and belongs to another tenantdb object; nothing was changed. Choose "
+                         "another spec.name."
+               : where + " and was not created by tenantdb (it has no tenantdb marker); nothing "
+                         "was changed. Choose another spec.name, or set spec.adopt: true to take "
+                         "it over where the DatabaseServer allows adoption."};
+    return plan;
+  }
+  if (auto refusal = CheckOwnerRole(desired, observed)) {
+    plan.refusal = std::move(refusal);
+    return plan;
+  }
+  if (auto refusal = CheckSchemaOwners(desired, observed)) {
+    plan.refusal = std::move(refusal);
+    return plan;
+  }
+  // An unmarked owner role that passed CheckOwnerRole is adopted: it gets the marker.
+  if (observed.owner_role && HolderOf(observed.owner_role->comment, desired.marker) != Holder::kThis) {
+    plan.actions.push_back(sql::CommentOnRole{.role = desired.owner, .comment = desired.marker});
+  }
   switch (ownership) {
     case Ownership::kAbsent:
       PlanCreate(desired, observed, plan);
       break;
-    case Ownership::kConflict: {
-      const std::string comment = observed.database->comment.value_or("");
-      const std::string where = "PostgreSQL database \"" + desired.name +
-                                "\" on DatabaseServer \"" + desired.server + "\" already exists";
-      if (comment.starts_with(kMarkerPrefix)) {
-        plan.conflict = where + " and belongs to Database " + comment.substr(kMarkerPrefix.size()) +
-                        " (its comment is \"" + comment +
-                        "\"); nothing was changed. Choose another spec.name, or delete that "
-                        "Database first.";
-      } else {
-        plan.conflict = where +
-                        " and was not created by tenantdb (it has no tenantdb marker); nothing "
-                        "was changed. Set spec.adopt: true to take it over, or choose another "
-                        "spec.name.";
-      }
-      return plan;
-    }
+    case Ownership::kUnfinished:
+      AppendFinish(desired, plan.actions);
+      AppendContents(desired, plan.actions);
+      break;
     case Ownership::kOurs:
     case Ownership::kAdoptable:
       PlanExisting(desired, observed, ownership, plan);
+      break;
+    case Ownership::kConflict:
       break;
   }
   InsertMembership(desired, observed, plan);
   return plan;
 }
 
-bool OwnerRoleIsOurs(const v1::Database& database,
+bool OwnerRoleIsOurs(const DesiredDatabase& desired,
                      const std::optional<sql::ObservedRole>& owner_role) {
-  return !database.spec.owner.has_value() && owner_role && !owner_role->login &&
-         !owner_role->superuser;
+  return owner_role && HolderOf(owner_role->comment, desired.marker) == Holder::kThis &&
+         !owner_role->login && !owner_role->superuser;
 }
 
 }  // namespace tenantdb::controllers::database

@@ -4,20 +4,23 @@
 // to SQL actions, drift entries and an optional conflict. No I/O here.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/v1alpha1/database_server_types.h"
 #include "api/v1alpha1/database_types.h"
 #include "common/expected.h"
+#include "controllers/common/tenancy.h"
 #include "sql/actions.h"
 #include "sql/catalog.h"
 
 namespace tenantdb::controllers::database {
 
-// The ownership marker tenantdb writes as the database's comment: "tenantdb:<namespace>/<name>".
-inline constexpr std::string_view kMarkerPrefix = "tenantdb:";
+// The ownership marker tenantdb writes as the comment of the database and of its owner role:
+// "tenantdb:<namespace>/Database/<name>" (controllers/common/tenancy.h).
 std::string OwnershipMarker(std::string_view ns, std::string_view name);
 
 // Drift field names (status.drift[].field).
@@ -26,6 +29,7 @@ inline constexpr std::string_view kDriftConnectionLimit = "connectionLimit";
 inline constexpr std::string_view kDriftComment = "comment";
 inline constexpr std::string_view kDriftPublicDatabaseAccess = "publicDatabaseAccess";
 inline constexpr std::string_view kDriftPublicSchemaCreate = "publicSchemaCreate";
+inline constexpr std::string_view kDriftAllowConnections = "allowConnections";
 // "extensions[<name>]", "extensions[<name>].version", "schemas[<name>]", "schemas[<name>].owner".
 
 struct DesiredSchema {
@@ -37,10 +41,11 @@ struct DesiredSchema {
 
 // The spec with every default and computed name resolved.
 struct DesiredDatabase {
+  std::string ns;      // the Database's namespace (the tenant)
   std::string server;  // DatabaseServer name, for messages
   std::string name;    // PostgreSQL database name
   std::string owner;   // owner role (NOLOGIN, created when absent)
-  std::string marker;  // OwnershipMarker(namespace, metadata.name)
+  std::string marker;  // OwnershipMarker(namespace, metadata.name): database and owner role
   std::string encoding = "UTF8";
   std::optional<std::string> locale;
   std::string template_name = "template1";
@@ -55,6 +60,14 @@ struct DesiredDatabase {
 // Resolves defaults and computed names (EffectiveDatabaseName, EffectiveOwner, ...). kInvalid
 // (reason InvalidSpec) when a computed name is not acceptable.
 Expected<DesiredDatabase> Desire(const api::v1alpha1::Database& database);
+
+// What the DatabaseServer does not let this Database use: a template other than template0,
+// template1 and spec.allowedTemplates (TemplateNotAllowed), an extension outside
+// spec.allowedExtensions or PostgreSQL's trusted ones (ExtensionNotAllowed), spec.adopt without
+// spec.allowAdoption (AdoptionNotAllowed). Checked before any session is opened: a refused spec
+// sends nothing to PostgreSQL.
+std::optional<Refusal> CheckServerPolicy(const DesiredDatabase& desired,
+                                         const api::v1alpha1::DatabaseServerSpec& server);
 
 // Objects inside the database, read with a session connected to it.
 struct ObservedObjects {
@@ -72,40 +85,52 @@ struct ObservedState {
   // act as its owner; the plan grants that membership when it has anything to do.
   std::optional<sql::ObservedRole> admin_role;
   std::optional<ObservedObjects> objects;
+  // The roles named by spec.schemas[].owner other than the owner (absent: no such role).
+  std::map<std::string, std::optional<sql::ObservedRole>> schema_owner_roles;
+  // The server's policy (allowAdoption) for adopting an unmarked owner role.
+  api::v1alpha1::DatabaseServerSpec server;
 };
 
 // Whose database an existing database is.
 enum class Ownership {
-  kAbsent,     // no such database: create it
-  kOurs,       // carries this object's marker
-  kAdoptable,  // no tenantdb marker, spec.adopt is true: take it over (write the marker)
-  kConflict,   // another object's marker, or no marker without spec.adopt
+  kAbsent,      // no such database: create it
+  kOurs,        // carries this object's marker
+  kUnfinished,  // no marker, but owned by this object's marked owner role: tenantdb created it
+                // and stopped before marking it (a crash); finish it
+  kAdoptable,   // no tenantdb marker, spec.adopt is true: take it over (write the marker)
+  kConflict,    // another object's marker, or no marker without spec.adopt
 };
+// `owner_role`: the desired owner role as observed (whether it carries this object's marker
+// decides kUnfinished).
 Ownership ClassifyOwnership(const DesiredDatabase& desired,
-                            const std::optional<sql::ObservedDatabase>& database);
+                            const std::optional<sql::ObservedDatabase>& database,
+                            const std::optional<sql::ObservedRole>& owner_role);
 
 struct DatabasePlan {
   std::vector<sql::SqlAction> actions;
   // Differences with the spec under driftPolicy Detect (empty under Correct and Ignore).
   std::vector<api::v1alpha1::DriftEntry> drift;
-  // Set when the database exists and is not ours to manage: nothing is to be touched.
-  std::optional<std::string> conflict;
+  // Set when the database or a role it names is not ours to use (ConflictingResource,
+  // RoleNotAllowed, AdoptionNotAllowed, DependencyNotReady): nothing is to be touched.
+  std::optional<Refusal> refusal;
   // Differences tenantdb never corrects (encoding, locale), as sentences for the Ready message.
   std::vector<std::string> immutable_differences;
   bool creates_database = false;
 };
 
-// Pure. For a missing database: owner role (NOLOGIN) when absent, CREATE DATABASE, the marker
-// comment, REVOKE ALL ON DATABASE FROM PUBLIC, REVOKE CREATE ON SCHEMA public FROM PUBLIC, then
-// the declared extensions and schemas. For an existing one: adoption check, then drift (owner,
-// connection limit, marker, PUBLIC access, extensions, schemas) handled by driftPolicy.
+// Pure. For a missing database: owner role (NOLOGIN, with the marker, in one transaction) when
+// absent, CREATE DATABASE ... ALLOW_CONNECTIONS false, the marker comment, REVOKE ALL ON DATABASE
+// FROM PUBLIC, ALLOW_CONNECTIONS true, REVOKE CREATE ON SCHEMA public FROM PUBLIC, then the
+// declared extensions (in schema public unless said) and schemas. An unfinished database gets the
+// same minus the CREATEs, whatever the driftPolicy. For an existing one: ownership of the owner
+// role, adoption, then drift (owner, connection limit, marker, connections, PUBLIC access,
+// extensions, schemas) handled by driftPolicy.
 DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& observed);
 
-// Pure helpers for deletion.
-// The owner role is dropped with the database (reclaimPolicy Delete) only when tenantdb named it
-// (spec.owner unset: "<database>_owner") and it cannot log in; the caller also checks that it
+// Pure helper for deletion: the owner role is dropped with the database (reclaimPolicy Delete)
+// only when it carries this object's marker and cannot log in; the caller also checks that it
 // owns no other database.
-bool OwnerRoleIsOurs(const api::v1alpha1::Database& database,
+bool OwnerRoleIsOurs(const DesiredDatabase& desired,
                      const std::optional<sql::ObservedRole>& owner_role);
 
 }  // namespace tenantdb::controllers::database

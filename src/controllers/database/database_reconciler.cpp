@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/logging.h"
+#include "controllers/common/cleanup_login.h"
 #include "controllers/common/namespace_policy.h"
 #include "controllers/common/status_writer.h"
 #include "controllers/database/database_plan.h"
@@ -22,8 +23,6 @@ namespace tenantdb::controllers::database {
 
 namespace v1 = api::v1alpha1;
 using nlohmann::json;
-
-namespace {
 
 // The admin session (dbname postgres) plus one session per database an action targets, opened on
 // first use (a database created by this reconcile is connected to after its CREATE DATABASE).
@@ -55,31 +54,23 @@ class Sessions {
   std::map<std::string, std::unique_ptr<sql::SqlExecutor>> sessions_;
 };
 
-std::map<std::string, std::string> Labels(const json& obj) {
-  std::map<std::string, std::string> labels;
-  const auto md = obj.find("metadata");
-  if (md == obj.end() || !md->contains("labels") || !(*md)["labels"].is_object()) {
-    return labels;
-  }
-  for (const auto& [key, value] : (*md)["labels"].items()) {
-    if (value.is_string()) {
-      labels.emplace(key, value.get<std::string>());
-    }
-  }
-  return labels;
-}
+namespace {
 
-// Number of databases owned by `role` (pg_database.datdba).
-Expected<int> CountOwnedDatabases(sql::SqlExecutor& session, const std::string& role) {
-  TENANTDB_TRY(const sql::Rows rows,
-               session.Query({"SELECT count(*) FROM pg_catalog.pg_database d "
-                              "JOIN pg_catalog.pg_roles r ON r.oid = d.datdba "
-                              "WHERE r.rolname = $1",
-                              {role}}));
-  if (rows.size() != 1 || rows[0].empty() || !rows[0][0]) {
-    return Error::Internal("unexpected answer to the database ownership query");
+// Consecutive actions that may share one transaction: same session, neither CREATE DATABASE nor
+// DROP DATABASE. A role and its marker, or a database's marker, PUBLIC revoke and opening, are
+// then all or nothing.
+std::vector<std::vector<sql::SqlAction>> GroupIntoTransactions(
+    const std::vector<sql::SqlAction>& actions) {
+  std::vector<std::vector<sql::SqlAction>> groups;
+  for (const auto& action : actions) {
+    const bool alone = sql::MustRunOutsideTransaction(action);
+    if (groups.empty() || alone || sql::MustRunOutsideTransaction(groups.back().front()) ||
+        sql::TargetDatabase(groups.back().front()) != sql::TargetDatabase(action)) {
+      groups.emplace_back();
+    }
+    groups.back().push_back(action);
   }
-  return std::stoi(*rows[0][0]);
+  return groups;
 }
 
 }  // namespace
@@ -179,6 +170,73 @@ Expected<void> DatabaseReconciler::Report(const json& obj, const v1::Database& d
   return {};
 }
 
+Expected<ObservedState> DatabaseReconciler::Observe(sql::SqlExecutor& admin, Sessions& sessions,
+                                                    const DesiredDatabase& desired,
+                                                    const v1::DatabaseServerSpec& server) {
+  ObservedState observed;
+  observed.server = server;
+  TENANTDB_TRY(observed.database, sql::ReadDatabase(admin, desired.name));
+  TENANTDB_TRY(observed.owner_role, sql::ReadRole(admin, desired.owner));
+  TENANTDB_TRY(observed.admin_role, sql::ReadRole(admin, sessions.admin_user()));
+  for (const auto& schema : desired.schemas) {
+    if (schema.owner != desired.owner && !observed.schema_owner_roles.contains(schema.owner)) {
+      TENANTDB_TRY(observed.schema_owner_roles[schema.owner], sql::ReadRole(admin, schema.owner));
+    }
+  }
+  const Ownership ownership = ClassifyOwnership(desired, observed.database, observed.owner_role);
+  if ((ownership == Ownership::kOurs || ownership == Ownership::kAdoptable) &&
+      observed.database->allow_connections) {
+    TENANTDB_TRY(sql::SqlExecutor * session, sessions.For(desired.name));
+    ObservedObjects objects;
+    TENANTDB_TRY(objects.extensions, sql::ReadExtensions(*session));
+    TENANTDB_TRY(objects.schemas, sql::ReadSchemas(*session));
+    observed.objects = std::move(objects);
+  }
+  return observed;
+}
+
+Expected<void> DatabaseReconciler::Execute(const json& obj, Sessions& sessions,
+                                           const std::string& database,
+                                           const std::vector<sql::SqlAction>& transaction,
+                                           std::string_view event_reason) {
+  TENANTDB_TRY(sql::SqlExecutor * session, sessions.For(sql::TargetDatabase(transaction.front())));
+  std::vector<sql::Statement> statements;
+  for (const sql::SqlAction& action : transaction) {
+    TENANTDB_TRY(sql::RenderedAction rendered, sql::RenderChecked(action));
+    const std::string_view kind = sql::ActionKind(action);
+    spdlog::info("Applying SQL action {} action={} database={} statement={}",
+                 runtime::ReconcileLogFields(), kind, database,
+                 rendered.redacted);
+    metrics_.CountStatement(kind);
+    statements.push_back(std::move(rendered.statement));
+  }
+  Expected<void> done;
+  if (sql::MustRunOutsideTransaction(transaction.front())) {
+    if (auto rows = session->Query(statements.front()); !rows) {
+      done = rows.error();
+    }
+  } else {
+    done = session->ExecuteInTransaction(statements);
+  }
+  if (!done) {
+    spdlog::info("SQL action failed {} action={} database={} reason={}",
+                 runtime::ReconcileLogFields(), sql::ActionKind(transaction.front()),
+                 database, done.error().reason);
+    return done.error();
+  }
+  for (const sql::SqlAction& action : transaction) {
+    Event(obj, "Normal", event_reason, sql::Describe(action));
+  }
+  if (settings_.crash_after_database_created &&
+      std::holds_alternative<sql::CreateDatabase>(transaction.front())) {
+    spdlog::warn("Fault injection: exiting after CREATE DATABASE {} database={}",
+                 runtime::ReconcileLogFields(), database);
+    spdlog::default_logger()->flush();
+    std::_Exit(137);
+  }
+  return {};
+}
+
 Expected<runtime::Result> DatabaseReconciler::Apply(const json& obj) {
   v1::Database db;
   TENANTDB_TRY_VOID(v1::Decode(obj, "", db));
@@ -220,19 +278,17 @@ Expected<runtime::Result> DatabaseReconciler::Apply(const json& obj) {
   TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
   v1::ApplyDefaults(server);
 
-  std::map<std::string, std::string> ns_labels;
-  if (NeedsNamespaceLabels(server.spec, db.metadata.ns)) {
-    auto ns_obj = kube_.Get(kube::NamespacesGvr(), "", db.metadata.ns);
-    if (!ns_obj) {
-      return fail(ns_obj.error());
-    }
-    if (*ns_obj) {
-      ns_labels = Labels(**ns_obj);
-    }
+  auto admitted = NamespaceAdmitted(kube_, server, db.metadata.ns);
+  if (!admitted) {
+    return fail(admitted.error());
   }
-  if (!IsNamespaceAllowed(server.spec, db.metadata.ns, ns_labels)) {
+  if (!*admitted) {
     return blocked(Readiness::Stalled(std::string(v1::reason::kNamespaceNotAllowed),
                                       NamespaceNotAllowedMessage(server, db.metadata.ns)));
+  }
+  // What the server does not let tenants use is refused before any session is opened.
+  if (auto refusal = CheckServerPolicy(*desired, server.spec)) {
+    return blocked(Readiness::Stalled(refusal->reason, refusal->message));
   }
   if (!v1::IsStatusConditionTrue(server.status.conditions, v1::kReady)) {
     const v1::Condition* ready = v1::FindStatusCondition(server.status.conditions, v1::kReady);
@@ -254,79 +310,25 @@ Expected<runtime::Result> DatabaseReconciler::Apply(const json& obj) {
   if (!admin) {
     return fail(admin.error());
   }
-  ObservedState observed;
-  {
-    auto database = sql::ReadDatabase(**admin, desired->name);
-    if (!database) {
-      return fail(database.error());
-    }
-    observed.database = std::move(*database);
-    auto owner = sql::ReadRole(**admin, desired->owner);
-    if (!owner) {
-      return fail(owner.error());
-    }
-    observed.owner_role = std::move(*owner);
-    auto admin_role = sql::ReadRole(**admin, sessions.admin_user());
-    if (!admin_role) {
-      return fail(admin_role.error());
-    }
-    observed.admin_role = std::move(*admin_role);
-  }
-  const Ownership ownership = ClassifyOwnership(*desired, observed.database);
-  if (ownership == Ownership::kOurs || ownership == Ownership::kAdoptable) {
-    auto session = sessions.For(desired->name);
-    if (!session) {
-      return fail(session.error());
-    }
-    ObservedObjects objects;
-    auto extensions = sql::ReadExtensions(**session);
-    if (!extensions) {
-      return fail(extensions.error());
-    }
-    objects.extensions = std::move(*extensions);
-    auto schemas = sql::ReadSchemas(**session);
-    if (!schemas) {
-      return fail(schemas.error());
-    }
-    objects.schemas = std::move(*schemas);
-    observed.objects = std::move(objects);
+  auto observed = Observe(**admin, sessions, *desired, server.spec);
+  if (!observed) {
+    return fail(observed.error());
   }
 
   // Plan.
-  const DatabasePlan plan = PlanDatabase(*desired, observed);
-  if (plan.conflict) {
-    return blocked(
-        Readiness::Stalled(std::string(v1::reason::kConflictingResource), *plan.conflict));
+  const DatabasePlan plan = PlanDatabase(*desired, *observed);
+  if (plan.refusal) {
+    return blocked(plan.refusal->reason == v1::reason::kDependencyNotReady
+                       ? Readiness::InProgress(plan.refusal->reason, plan.refusal->message)
+                       : Readiness::Stalled(plan.refusal->reason, plan.refusal->message));
   }
 
-  // Act: one action at a time, each in its own session and transaction; stop at the first error.
-  for (const sql::SqlAction& action : plan.actions) {
-    auto session = sessions.For(sql::TargetDatabase(action));
-    if (!session) {
-      return fail(session.error());
-    }
-    const sql::RenderedAction rendered = sql::Render(action);
-    const std::string_view kind = sql::ActionKind(action);
-    spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), JsonEscape(kind), JsonEscape(desired->name),
-                 JsonEscape(rendered.redacted));
-    metrics_.CountStatement(kind);
-    Expected<void> done;
-    if (sql::MustRunOutsideTransaction(action)) {
-      auto rows = (*session)->Query(rendered.statement);
-      if (!rows) {
-        done = rows.error();
-      }
-    } else {
-      done = (*session)->ExecuteInTransaction({rendered.statement});
-    }
-    if (!done) {
-      spdlog::info("SQL action failed {} action={} database={} reason={}",
-                   runtime::ReconcileLogFields(), JsonEscape(kind), JsonEscape(desired->name),
-                   JsonEscape(done.error().reason));
+  // Act: consecutive actions on one session share a transaction; stop at the first error.
+  for (const auto& transaction : GroupIntoTransactions(plan.actions)) {
+    if (auto done = Execute(obj, sessions, desired->name, transaction, v1::reason::kReconciled);
+        !done) {
       return fail(done.error());
     }
-    Event(obj, "Normal", v1::reason::kReconciled, sql::Describe(action));
   }
 
   // Metrics: size and connections, no status write.
@@ -336,7 +338,7 @@ Expected<runtime::Result> DatabaseReconciler::Apply(const json& obj) {
     }
   } else {
     spdlog::debug("Reading database usage failed {} reason={}", runtime::ReconcileLogFields(),
-                  JsonEscape(usage.error().reason));
+                  usage.error().reason);
   }
 
   // Report.
@@ -388,33 +390,32 @@ Expected<runtime::Result> DatabaseReconciler::Cleanup(const json& obj) {
 
   // reclaimPolicy Delete. Give up cleanly when the server or its Secret is gone (PITFALLS.md:
   // a finalizer must never wait for something that will not come back).
-  const auto server_obj = servers_.Get("", desired->server);
-  if (!server_obj) {
-    Event(obj, "Warning", v1::reason::kDeleting,
-          "DatabaseServer \"" + desired->server + "\" no longer exists: " + pg + " and role \"" +
-              desired->owner + "\" were left behind, if they exist; drop them by hand.");
+  const std::string left = pg + " and role \"" + desired->owner + "\"";
+  TENANTDB_TRY(auto login,
+               LogInForCleanup(servers_, kube_, settings_.ca_dir, desired->server, left,
+                               [&](const std::string& note) {
+                                 Event(obj, "Warning", v1::reason::kDeleting, note);
+                               }));
+  if (!login) {
     return runtime::Result{};
   }
-  v1::DatabaseServer server;
-  TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
-  v1::ApplyDefaults(server);
-  auto params = ServerConnectionParams(kube_, server, settings_.ca_dir);
-  if (!params) {
-    if (params.error().reason == v1::reason::kSecretNotFound) {
-      Event(obj, "Warning", v1::reason::kDeleting,
-            "Cannot log in to DatabaseServer \"" + desired->server + "\" (" +
-                params.error().message + "): " + pg + " and role \"" + desired->owner +
-                "\" were left behind; drop them by hand.");
-      return runtime::Result{};
-    }
-    return params.error();
+  // The namespace must still be admitted, and the database must carry this object's marker
+  // (checked below), before anything is dropped: a finalizer never trusts the names it reads.
+  TENANTDB_TRY(const bool admitted, NamespaceAdmitted(kube_, login->server, db.metadata.ns));
+  if (!admitted) {
+    Event(obj, "Warning", v1::reason::kDeleting,
+          "Did not drop " + left + ": namespace \"" + db.metadata.ns +
+              "\" is no longer admitted by the DatabaseServer; they were left on the server.");
+    return runtime::Result{};
   }
-  Sessions sessions(sql_, *params);
+  Sessions sessions(sql_, login->params);
   TENANTDB_TRY(sql::SqlExecutor * admin, sessions.Admin());
   TENANTDB_TRY(const auto database, sql::ReadDatabase(*admin, desired->name));
+  TENANTDB_TRY(const auto owner, sql::ReadRole(*admin, desired->owner));
   std::vector<sql::SqlAction> actions;
   if (database) {
-    if (ClassifyOwnership(*desired, database) != Ownership::kOurs) {
+    const Ownership ownership = ClassifyOwnership(*desired, database, owner);
+    if (ownership != Ownership::kOurs && ownership != Ownership::kUnfinished) {
       Event(obj, "Warning", v1::reason::kDeleting,
             "Did not drop " + pg + ": it does not carry this object's marker (" + desired->marker +
                 "), so it is not tenantdb's to drop.");
@@ -422,22 +423,9 @@ Expected<runtime::Result> DatabaseReconciler::Cleanup(const json& obj) {
     }
     actions.push_back(sql::DropDatabase{.name = desired->name, .force = true});
   }
-  auto run = [&](const sql::SqlAction& action) -> Expected<void> {
-    const sql::RenderedAction rendered = sql::Render(action);
-    spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
-                 JsonEscape(desired->name), JsonEscape(rendered.redacted));
-    metrics_.CountStatement(sql::ActionKind(action));
-    if (sql::MustRunOutsideTransaction(action)) {
-      TENANTDB_TRY_VOID(admin->Query(rendered.statement));
-    } else {
-      TENANTDB_TRY_VOID(admin->ExecuteInTransaction({rendered.statement}));
-    }
-    Event(obj, "Normal", v1::reason::kDeleting, sql::Describe(action));
-    return {};
-  };
   for (const auto& action : actions) {
-    if (auto dropped = run(action); !dropped) {
+    if (auto dropped = Execute(obj, sessions, desired->name, {action}, v1::reason::kDeleting);
+        !dropped) {
       // The finalizer stays and the drop is retried; the condition says why deletion is stuck.
       Error error = dropped.error();
       if (error.code == ErrorCode::kPermission) {
@@ -457,13 +445,14 @@ Expected<runtime::Result> DatabaseReconciler::Cleanup(const json& obj) {
     }
   }
 
-  // The owner role, when tenantdb named it and it owns no other database. A failure here (it
-  // still owns objects elsewhere, say) leaves the role and says so; the database is gone.
-  TENANTDB_TRY(const auto owner, sql::ReadRole(*admin, desired->owner));
-  if (OwnerRoleIsOurs(db, owner)) {
-    TENANTDB_TRY(const int owned, CountOwnedDatabases(*admin, desired->owner));
+  // The owner role, when it carries this object's marker and owns no other database. A failure
+  // here (it still owns objects elsewhere, say) leaves the role and says so; the database is gone.
+  if (OwnerRoleIsOurs(*desired, owner)) {
+    TENANTDB_TRY(const int owned, sql::CountOwnedDatabases(*admin, desired->owner));
     if (owned == 0) {
-      if (auto dropped = run(sql::DropRole{.role = desired->owner}); !dropped) {
+      if (auto dropped = Execute(obj, sessions, desired->name, {sql::DropRole{.role = desired->owner}},
+                                 v1::reason::kDeleting);
+          !dropped) {
         Event(obj, "Warning", v1::reason::kDeleting,
               "Role \"" + desired->owner + "\" was left behind: " + dropped.error().message);
       }

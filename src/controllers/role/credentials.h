@@ -59,6 +59,9 @@ std::map<std::string, std::string> StandardCredentials(const ConnectionValues& v
 Expected<std::map<std::string, std::string>> CredentialsData(
     const ConnectionValues& values, const std::map<std::string, std::string>& secret_template);
 
+// The type of Secrets that hold a ServiceAccount's API token: never read as a password.
+inline constexpr std::string_view kServiceAccountTokenType = "kubernetes.io/service-account-token";
+
 // Who holds the Secret of that name.
 enum class SecretOwnership { kAbsent, kOurs, kForeign };
 // kOurs when it has an ownerReference with controller: true to the DatabaseRole of `role_uid`.

@@ -54,6 +54,41 @@ std::optional<std::string> RoleSetting(const sql::ObservedRole& role, const std:
 
 }  // namespace
 
+std::optional<Refusal> CheckRoleTenancy(const TenancyInputs& in) {
+  if (!in.observed_database || HolderOf(in.observed_database->comment, in.database_marker) !=
+                                   Holder::kThis ||
+      !in.owner_role || HolderOf(in.owner_role->comment, in.database_marker) != Holder::kThis) {
+    return Refusal{std::string(v1::reason::kConflictingResource),
+                   "PostgreSQL database \"" + in.database +
+                       "\" or its owner role does not carry the marker of its Database (" +
+                       in.database_marker + "): tenantdb grants nothing in it. Fix the Database "
+                       "(see its status) first."};
+  }
+  if (in.role) {
+    switch (HolderOf(in.role->comment, in.role_marker)) {
+      case Holder::kThis:
+        break;
+      case Holder::kOther:
+        return Refusal{std::string(v1::reason::kConflictingResource),
+                       "PostgreSQL role \"" + in.role->name +
+                           "\" belongs to another tenantdb object; nothing was changed. Set "
+                           "spec.roleName to another name."};
+      case Holder::kUnmarked:
+        if (auto refusal =
+                RefuseRoleAdoption(*in.role, in.adopt, in.server, in.admin, "spec.roleName")) {
+          return refusal;
+        }
+        break;
+    }
+  }
+  for (const auto& [name, target] : in.in_roles) {
+    if (auto refusal = RefuseMembership(name, target, in.ns, in.server, in.admin)) {
+      return refusal;
+    }
+  }
+  return std::nullopt;
+}
+
 bool SameValidUntil(const std::optional<std::string>& observed,
                     const std::optional<std::string>& desired) {
   const bool observed_none = !observed || *observed == "infinity";
@@ -96,7 +131,12 @@ Expected<RolePlan> PlanRole(const DesiredRole& d, const ObservedState& o) {
                                               .connection_limit = d.connection_limit,
                                               .valid_until = d.valid_until,
                                               .password_verifier = d.password_verifier});
+    plan.actions.emplace_back(sql::CommentOnRole{.role = d.role, .comment = d.marker});
   } else {
+    if (o.role->comment != d.marker) {
+      // Adopted (the reconciler refuses a role it may not take over before planning).
+      plan.actions.emplace_back(sql::CommentOnRole{.role = d.role, .comment = d.marker});
+    }
     sql::AlterRole alter{.role = d.role};
     if (o.role->login != d.login) {
       alter.login = d.login;
@@ -272,6 +312,7 @@ std::vector<std::vector<sql::SqlAction>> PlanLogin(
                                    .connection_limit = d.connection_limit,
                                    .valid_until = d.valid_until,
                                    .password_verifier = d.password_verifier},
+                   sql::CommentOnRole{.role = d.login, .comment = d.marker},
                    sql::GrantMembership{.role = d.group, .member = d.login}});
   } else {
     sql::AlterRole alter{.role = d.login};
@@ -336,17 +377,18 @@ std::vector<sql::SqlAction> PlanObservedRoleDeletion(const sql::ObservedRole& ro
 }
 
 std::vector<sql::SqlAction> PlanDeletionWithLogins(
-    const std::string& role, const std::map<std::string, sql::ObservedRole>& observed,
-    const std::string& database, const std::string& owner, const std::string& admin) {
+    const std::string& role, const std::string& marker,
+    const std::map<std::string, sql::ObservedRole>& observed, const std::string& database,
+    const std::string& owner, const std::string& admin) {
   std::vector<sql::SqlAction> out;
   const auto group = observed.find(role);
-  if (group == observed.end()) {
+  if (group == observed.end() || group->second.comment != marker) {
     return out;
   }
   if (const auto logins = AlternatingLogins(role)) {
     for (const auto* name : {&logins->first, &logins->second}) {
       const auto it = observed.find(*name);
-      if (it == observed.end() ||
+      if (it == observed.end() || it->second.comment != marker ||
           std::find(it->second.member_of.begin(), it->second.member_of.end(), role) ==
               it->second.member_of.end()) {
         continue;

@@ -25,6 +25,8 @@
 
 #include "api/v1alpha1/database_role_types.h"
 #include "common/expected.h"
+#include "api/v1alpha1/database_server_types.h"
+#include "controllers/common/tenancy.h"
 #include "controllers/role/privileges.h"
 #include "sql/actions.h"
 #include "sql/catalog.h"
@@ -34,6 +36,7 @@ namespace tenantdb::controllers::role {
 // The desired state, resolved from the DatabaseRole and its Database.
 struct DesiredRole {
   std::string role;      // effective role name
+  std::string marker;    // "tenantdb:<ns>/DatabaseRole/<name>": written on the role it creates
   std::string database;  // effective database name
   std::string owner;     // the database owner role
   bool login = true;
@@ -65,12 +68,36 @@ struct RolePlan {
   bool sets_password = false;
 };
 
+// Tenant isolation, before anything is sent (controllers/common/tenancy.h): what was read about
+// the role, its Database's database and owner role, and every spec.inRoles entry.
+struct TenancyInputs {
+  std::string ns;                // the DatabaseRole's namespace
+  std::string database;          // the Database's PostgreSQL database
+  std::string database_marker;   // the Database's marker, expected on its database and owner role
+  std::optional<sql::ObservedDatabase> observed_database;
+  std::optional<sql::ObservedRole> owner_role;
+  std::string role_marker;       // this DatabaseRole's marker
+  std::optional<sql::ObservedRole> role;  // the role of spec.roleName, absent when it does not exist
+  bool adopt = false;                     // spec.adopt
+  std::map<std::string, std::optional<sql::ObservedRole>> in_roles;  // by name
+  api::v1alpha1::DatabaseServerSpec server;
+  std::string admin;  // the admin role's name
+};
+
+// Pure. std::nullopt when the role may be reconciled: the database and owner role carry the
+// Database's marker; the role is this object's (its marker), absent (to be created) or adoptable
+// (spec.adopt where the server allows it, never a privileged, pg_* or admin role); every
+// spec.inRoles entry may be granted. Otherwise the refusal (ConflictingResource, RoleNotAllowed,
+// AdoptionNotAllowed, DependencyNotReady), with a message that names no other tenant.
+std::optional<Refusal> CheckRoleTenancy(const TenancyInputs& in);
+
 // True when the password must be sent: the role does not exist yet, nothing was recorded, or the
 // recorded SHA-256 differs from the desired one.
 bool PasswordChangeNeeded(bool role_exists, const std::string& desired_sha256,
                           const std::optional<std::string>& recorded_sha256);
 
-// Actions in order: CreateRole/AlterRole (attributes, verifier), memberships (revokes, then
+// Actions in order: CreateRole + its marker (or the marker alone on a role being adopted)/AlterRole
+// (attributes, verifier), memberships (revokes, then
 // grants), the Owner preset's `SET role` (or its reset), privilege revokes and grants, default
 // privilege revokes and grants. Empty when everything is in place. kInvalid (InvalidSpec) for a
 // grant naming a privilege that does not apply to its target.
@@ -170,6 +197,7 @@ Expected<LoginDecision> DecideLogins(const LoginInputs& in);
 // One login role of AlternatingUsers as it must be.
 struct DesiredLogin {
   std::string login;
+  std::string marker;    // the DatabaseRole's marker, written on a login it creates
   std::string group;     // the role it is a member of
   std::string database;  // for the Owner preset's SET role
   std::string owner;
@@ -181,8 +209,9 @@ struct DesiredLogin {
 };
 
 // Pure: the transactions that make one login role match, each a list of actions run in one
-// transaction. A new login is created with its membership in the same transaction, so a crash
-// never leaves a <role>_a that is not a member of <role> (which would then look foreign).
+// transaction. A new login is created with its marker and membership in the same transaction, so
+// a crash never leaves a <role>_a that is unmarked or not a member of <role> (which would then
+// look foreign).
 std::vector<std::vector<sql::SqlAction>> PlanLogin(
     const DesiredLogin& desired, const std::optional<sql::ObservedRole>& observed);
 
@@ -200,10 +229,12 @@ std::vector<sql::SqlAction> PlanObservedRoleDeletion(const sql::ObservedRole& ro
                                                      const std::string& admin);
 
 // Deletion of the role and of its AlternatingUsers logins: `observed` holds the roles that exist
-// among role, <role>_a, <role>_b. The logins that are members of the role are dropped first (a
-// <role>_a that is not is someone else's and stays); nothing when the role does not exist.
+// among role, <role>_a, <role>_b. Only roles carrying `marker` (this object's) are dropped: the
+// logins that are members of the role first (a <role>_a that is not, or is unmarked, is someone
+// else's and stays); nothing when the role does not exist or is not marked for this object.
 std::vector<sql::SqlAction> PlanDeletionWithLogins(
-    const std::string& role, const std::map<std::string, sql::ObservedRole>& observed,
-    const std::string& database, const std::string& owner, const std::string& admin);
+    const std::string& role, const std::string& marker,
+    const std::map<std::string, sql::ObservedRole>& observed, const std::string& database,
+    const std::string& owner, const std::string& admin);
 
 }  // namespace tenantdb::controllers::role

@@ -8,8 +8,10 @@
 #include "api/v1alpha1/database_server_types.h"
 #include "api/v1alpha1/database_types.h"
 #include "common/logging.h"
+#include "controllers/common/cleanup_login.h"
 #include "controllers/common/namespace_policy.h"
 #include "controllers/common/status_writer.h"
+#include "controllers/common/tenancy.h"
 #include "controllers/role/credentials.h"
 #include "controllers/role/role_plan.h"
 #include "controllers/server/server_connection.h"
@@ -26,30 +28,29 @@ using nlohmann::json;
 
 namespace {
 
-// The relations of every user schema of the connected database. (Not in sql/catalog.h, whose
-// readers return privileges, not the objects a schema-wide grant must cover.)
+// The relations of every user schema of the connected database, as the privilege planner wants
+// them.
 Expected<DatabaseObjects> ReadObjects(sql::SqlExecutor& session) {
   DatabaseObjects objects;
   TENANTDB_TRY(const auto schemas, sql::ReadSchemas(session));
   for (const auto& s : schemas) {
     objects[s.name];
   }
-  TENANTDB_TRY(const sql::Rows rows,
-               session.Query({"SELECT n.nspname, c.relname, c.relkind::text "
-                              "FROM pg_catalog.pg_class c "
-                              "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                              "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') "
-                              "AND n.nspname NOT LIKE 'pg\\_%' "
-                              "AND n.nspname <> 'information_schema'",
-                              {}}));
-  for (const auto& row : rows) {
-    if (row.size() != 3 || !row[0] || !row[1] || !row[2]) {
-      continue;
-    }
-    auto& schema = objects[*row[0]];
-    (*row[2] == "S" ? schema.sequences : schema.tables).insert(*row[1]);
+  TENANTDB_TRY(const auto relations, sql::ReadRelations(session));
+  for (const auto& r : relations) {
+    auto& schema = objects[r.schema];
+    (r.kind == 'S' ? schema.sequences : schema.tables).insert(r.name);
   }
   return objects;
+}
+
+// A refusal as the error Converge returns: waiting (InProgress) for DependencyNotReady, else
+// stuck until a person changes the spec (Stalled, slow retry).
+Error Refused(const Refusal& refusal) {
+  if (refusal.reason == v1::reason::kDependencyNotReady) {
+    return Error::Dependency(refusal.message, refusal.reason);
+  }
+  return Error::Permission(refusal.message, refusal.reason);
 }
 
 Error WithReason(Error e, std::string_view reason) {
@@ -87,10 +88,10 @@ Expected<void> RoleReconciler::Execute(const json& obj, sql::SqlExecutor& sessio
   std::vector<sql::Statement> statements;
   std::string described;
   for (const auto& action : transaction) {
-    const sql::RenderedAction rendered = sql::Render(action);
+    TENANTDB_TRY(const sql::RenderedAction rendered, sql::RenderChecked(action));
     spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), JsonEscape(sql::ActionKind(action)),
-                 JsonEscape(database), JsonEscape(rendered.redacted));
+                 runtime::ReconcileLogFields(), sql::ActionKind(action),
+                 database, rendered.redacted);
     if (settings_.count_statement) {
       settings_.count_statement(sql::ActionKind(action));
     }
@@ -149,6 +150,31 @@ Expected<runtime::Result> RoleReconciler::Apply(const json& obj) {
   return runtime::Result{.requeue_after = std::chrono::milliseconds(*requeue)};
 }
 
+Expected<void> RoleReconciler::CheckTenancy(const v1::DatabaseRole& role, const v1::Database& db,
+                                            const v1::DatabaseServer& server,
+                                            const std::string& database, const std::string& owner,
+                                            const std::string& marker,
+                                            const std::optional<sql::ObservedRole>& observed,
+                                            const std::string& admin, sql::SqlExecutor& session) {
+  TenancyInputs in{.ns = role.metadata.ns,
+                   .database = database,
+                   .database_marker = Marker(role.metadata.ns, kDatabaseKind, db.metadata.name),
+                   .role_marker = marker,
+                   .role = observed,
+                   .adopt = role.spec.adopt.value_or(false),
+                   .server = server.spec,
+                   .admin = admin};
+  TENANTDB_TRY(in.observed_database, sql::ReadDatabase(session, database));
+  TENANTDB_TRY(in.owner_role, sql::ReadRole(session, owner));
+  for (const auto& name : role.spec.in_roles) {
+    TENANTDB_TRY(in.in_roles[name], sql::ReadRole(session, name));
+  }
+  if (auto refusal = CheckRoleTenancy(in)) {
+    return Refused(*refusal);
+  }
+  return {};
+}
+
 Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
                                                         const v1::DatabaseRole& role,
                                                         RoleOutcome& outcome) {
@@ -201,17 +227,8 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   v1::DatabaseServer server;
   TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
   v1::ApplyDefaults(server);
-  std::map<std::string, std::string> ns_labels;
-  if (NeedsNamespaceLabels(server.spec, ns)) {
-    TENANTDB_TRY(const auto ns_obj, kube_.Get(kube::NamespacesGvr(), "", ns));
-    if (ns_obj) {
-      const json labels = ns_obj->value("metadata", json::object()).value("labels", json::object());
-      for (const auto& [k, v] : labels.items()) {
-        ns_labels[k] = v.is_string() ? v.get<std::string>() : "";
-      }
-    }
-  }
-  if (!IsNamespaceAllowed(server.spec, ns, ns_labels)) {
+  TENANTDB_TRY(const bool admitted, NamespaceAdmitted(kube_, server, ns));
+  if (!admitted) {
     return Error::Permission(NamespaceNotAllowedMessage(server, ns),
                              std::string(v1::reason::kNamespaceNotAllowed));
   }
@@ -264,6 +281,15 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
                                    "spec.passwordSecretRef.name.",
                                std::string(v1::reason::kPasswordSecretNotFound));
     }
+    // A service-account token is a credential to the Kubernetes API, not a password: copying it
+    // into a PostgreSQL role (and into a credentials Secret) would hand it to every reader.
+    if (secret->value("type", "") == kServiceAccountTokenType) {
+      return Error::Invalid("Secret " + ns + "/" + ref.name +
+                                " (spec.passwordSecretRef) is a service-account token "
+                                "(type kubernetes.io/service-account-token), which tenantdb never "
+                                "uses as a password: name a Secret that holds a password.",
+                            std::string(v1::reason::kPasswordSecretNotAllowed));
+    }
     auto value = SecretValue(*secret, key);
     if (!value) {
       return WithReason(value.error(), v1::reason::kPasswordSecretNotFound);
@@ -291,6 +317,9 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   TENANTDB_TRY(const auto session, sql_.Connect(params));
   ObservedState observed;
   TENANTDB_TRY(observed.role, sql::ReadRole(*session, role_name));
+  const std::string marker = Marker(ns, kDatabaseRoleKind, role.metadata.name);
+  TENANTDB_TRY_VOID(CheckTenancy(role, db, server, outcome.database_name, owner, marker,
+                                 observed.role, params.user, *session));
   if (observed.role) {
     TENANTDB_TRY(observed.privileges, sql::ReadPrivileges(*session, role_name));
     TENANTDB_TRY(observed.default_privileges, sql::ReadDefaultPrivileges(*session, role_name));
@@ -308,7 +337,20 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   login_inputs.observed[role_name].role = observed.role;
   if (logins) {
     for (const auto* name : {&logins->first, &logins->second}) {
-      TENANTDB_TRY(login_inputs.observed[*name].role, sql::ReadRole(*session, *name));
+      TENANTDB_TRY(auto login, sql::ReadRole(*session, *name));
+      if (login && login->comment != marker) {
+        // Not this object's login: AlternatingUsers cannot use the name; InPlace leaves it alone.
+        if (strategy == v1::RotationStrategy::kAlternatingUsers) {
+          return Error::Dependency("role \"" + *name +
+                                       "\" exists on the server and was not created by tenantdb "
+                                       "for this DatabaseRole: tenantdb does not take it over as a "
+                                       "login of AlternatingUsers. Set spec.roleName to another "
+                                       "name.",
+                                   std::string(v1::reason::kConflictingResource));
+        }
+        continue;
+      }
+      login_inputs.observed[*name].role = std::move(login);
     }
   }
   for (auto& [name, login] : login_inputs.observed) {
@@ -321,7 +363,7 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   const std::string& active = logins_decision.active;
   if (logins_decision.rotation_postponed) {
     spdlog::info("Password rotation postponed {} login={} reason={}", runtime::ReconcileLogFields(),
-                 JsonEscape(active), JsonEscape("the login to switch to still has sessions"));
+                 active, "the login to switch to still has sessions");
   }
   std::string password;
   if (byo_password) {
@@ -343,6 +385,7 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   };
   const bool login_wanted = spec.login.value_or(v1::kDefaultLogin);
   DesiredRole desired{.role = role_name,
+                      .marker = marker,
                       .database = outcome.database_name,
                       .owner = owner,
                       .login = active == role_name ? login_wanted : is_retiring(role_name),
@@ -368,9 +411,10 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
     desired.password_verifier = verifier;
   }
   TENANTDB_TRY(const RolePlan plan, PlanRole(desired, observed));
+  // The role's own actions in one transaction: a new role is never left without its marker.
   std::vector<std::vector<sql::SqlAction>> transactions;
-  for (const auto& action : plan.actions) {
-    transactions.push_back({action});
+  if (!plan.actions.empty()) {
+    transactions.push_back(plan.actions);
   }
   if (logins) {
     for (const auto* name : {&logins->first, &logins->second}) {
@@ -389,6 +433,7 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
         continue;  // dropped below; or not ours (InPlace never touches such a role)
       }
       const DesiredLogin login{.login = *name,
+                               .marker = marker,
                                .group = role_name,
                                .database = outcome.database_name,
                                .owner = owner,
@@ -413,11 +458,20 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   for (const auto& transaction : transactions) {
     TENANTDB_TRY_VOID(
         Execute(obj, *session, outcome.database_name, transaction, v1::reason::kReconciled));
+    if (settings_.crash_after_role_created &&
+        std::any_of(transaction.begin(), transaction.end(), [](const sql::SqlAction& a) {
+          return std::holds_alternative<sql::CreateRole>(a);
+        })) {
+      spdlog::warn("Fault injection: exiting after CREATE ROLE {} role={}",
+                   runtime::ReconcileLogFields(), role_name);
+      spdlog::default_logger()->flush();
+      std::_Exit(137);
+    }
   }
   const bool sets_password = verifier.has_value();
   if (sets_password && settings_.crash_after_password_set) {
     spdlog::warn("Fault injection: exiting after setting a password {} login={}",
-                 runtime::ReconcileLogFields(), JsonEscape(active));
+                 runtime::ReconcileLogFields(), active);
     spdlog::default_logger()->flush();
     std::_Exit(137);
   }
@@ -460,7 +514,7 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
     TENANTDB_TRY_VOID(kube_.Patch(kube::SecretsGvr(), ns, secret_name, kube::PatchType::kApply,
                                   desired_secret, opts));
     spdlog::info("Applied credentials Secret {} secret={}", runtime::ReconcileLogFields(),
-                 JsonEscape(ns + "/" + secret_name));
+                 ns + "/" + secret_name);
     Event(
         obj, "Normal", v1::reason::kReconciled,
         std::string(existing ? "Updated" : "Created") + " credentials Secret " + secret_name + ".");
@@ -483,20 +537,22 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
   if (!role_name) {
     return runtime::Result{};  // no valid name: nothing can have been created
   }
+  const std::string& ns = role.metadata.ns;
   if (role.spec.reclaim_policy.value_or(v1::kDefaultRoleReclaimPolicy) ==
       v1::ReclaimPolicy::kRetain) {
     Event(obj, "Normal", v1::reason::kDeleting,
           "Role \"" + *role_name + "\" kept on the server (reclaimPolicy Retain).");
     return runtime::Result{};
   }
-  const std::string left = "role \"" + *role_name +
-                           "\" (and its login roles _a/_b, if any) was left on the server; drop "
-                           "it by hand.";
-  const auto db_obj = databases_.Get(role.metadata.ns, role.spec.database_ref.name);
+  const auto warn = [&](const std::string& note) {
+    Event(obj, "Warning", v1::reason::kDeleting, note);
+  };
+  const std::string left = "role \"" + *role_name + "\" (and its login roles _a/_b, if any)";
+  const auto db_obj = databases_.Get(ns, role.spec.database_ref.name);
   if (!db_obj) {
-    Event(obj, "Warning", v1::reason::kDeleting,
-          "Database " + role.metadata.ns + "/" + role.spec.database_ref.name +
-              " no longer exists, so tenantdb cannot tell which server holds the role: " + left);
+    warn("Database " + ns + "/" + role.spec.database_ref.name +
+         " no longer exists, so tenantdb cannot tell which server holds the role: " + left +
+         " was left on the server; drop it by hand.");
     return runtime::Result{};
   }
   v1::Database db;
@@ -504,59 +560,72 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
   v1::ApplyDefaults(db);
   TENANTDB_TRY(const std::string database, v1::EffectiveDatabaseName(db));
   TENANTDB_TRY(const std::string owner, v1::EffectiveOwner(db));
-  const std::string server_name = v1::EffectiveServerName(db);
-  const auto server_obj = servers_.Get("", server_name);
-  if (!server_obj) {
-    Event(obj, "Warning", v1::reason::kDeleting,
-          "DatabaseServer \"" + server_name + "\" no longer exists: " + left);
+  TENANTDB_TRY(auto login, LogInForCleanup(servers_, kube_, settings_.ca_dir,
+                                           v1::EffectiveServerName(db), left, warn));
+  if (!login) {
     return runtime::Result{};
   }
-  v1::DatabaseServer server;
-  TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
-  v1::ApplyDefaults(server);
-  auto params = ServerConnectionParams(kube_, server, settings_.ca_dir);
-  if (!params) {
-    if (params.error().reason == v1::reason::kSecretNotFound) {
-      Event(obj, "Warning", v1::reason::kDeleting,
-            "Cannot log in to DatabaseServer \"" + server_name + "\" (" + params.error().message +
-                "): " + left);
-      return runtime::Result{};
-    }
-    return params.error();
+  // Verify before acting: a finalizer trusts none of the names it reads from objects.
+  TENANTDB_TRY(const bool admitted, NamespaceAdmitted(kube_, login->server, ns));
+  if (!admitted) {
+    warn("Did not drop " + left + ": namespace \"" + ns +
+         "\" is no longer admitted by the DatabaseServer; it was left on the server.");
+    return runtime::Result{};
   }
-  params->dbname = database;
-  auto session = sql_.Connect(*params);
+  sql::ConnectionParams params = login->params;
+  params.dbname = database;
+  auto session = sql_.Connect(params);
   std::string target_database = database;
   if (!session && session.error().code == ErrorCode::kDependency) {
     // The database is gone (dropped with its Database): the role holds nothing there any more.
-    params->dbname = "postgres";
+    params.dbname = "postgres";
     target_database.clear();
-    session = sql_.Connect(*params);
+    session = sql_.Connect(params);
   }
   if (!session) {
     return session.error();
   }
+  const std::string marker = Marker(ns, kDatabaseRoleKind, role.metadata.name);
   TENANTDB_TRY(const auto observed, sql::ReadRole(**session, *role_name));
   if (!observed) {
     return runtime::Result{};
   }
-  // The login roles of AlternatingUsers (members of the role) first, then the role itself.
+  if (HolderOf(observed->comment, marker) != Holder::kThis) {
+    warn("Did not drop role \"" + *role_name +
+         "\": it does not carry this object's marker (" + marker +
+         "), so it is not tenantdb's to drop; it was left on the server.");
+    return runtime::Result{};
+  }
+  if (!target_database.empty()) {
+    // REASSIGN OWNED moves the role's objects to the owner, in the Database's own database: both
+    // must carry the Database's marker, or nothing is reassigned nor dropped there.
+    const std::string db_marker = Marker(ns, kDatabaseKind, db.metadata.name);
+    TENANTDB_TRY(const auto observed_db, sql::ReadDatabase(**session, target_database));
+    TENANTDB_TRY(const auto owner_role, sql::ReadRole(**session, owner));
+    if (!observed_db || HolderOf(observed_db->comment, db_marker) != Holder::kThis ||
+        !owner_role || HolderOf(owner_role->comment, db_marker) != Holder::kThis) {
+      warn("Did not drop " + left + ": PostgreSQL database \"" + target_database +
+           "\" or role \"" + owner + "\" does not carry the marker of Database " + ns + "/" +
+           db.metadata.name + ", so nothing was reassigned or dropped; drop the role by hand.");
+      return runtime::Result{};
+    }
+  }
+  // The login roles of AlternatingUsers (marked members of the role) first, then the role itself.
   std::map<std::string, sql::ObservedRole> existing{{*role_name, *observed}};
   if (auto logins = AlternatingLogins(*role_name)) {
     for (const auto* name : {&logins->first, &logins->second}) {
-      TENANTDB_TRY(auto login, sql::ReadRole(**session, *name));
-      if (login) {
-        existing.emplace(*name, std::move(*login));
+      TENANTDB_TRY(auto found, sql::ReadRole(**session, *name));
+      if (found) {
+        existing.emplace(*name, std::move(*found));
       }
     }
   }
-  for (const auto& action :
-       PlanDeletionWithLogins(*role_name, existing, target_database, owner, params->user)) {
+  for (const auto& action : PlanDeletionWithLogins(*role_name, marker, existing, target_database,
+                                                   owner, params.user)) {
     if (auto done = Execute(obj, **session, database, {action}, v1::reason::kDeleting); !done) {
-      Event(obj, "Warning", v1::reason::kDeleting,
-            done.error().message +
-                " (tenantdb retries; set spec.reclaimPolicy: Retain to release the object "
-                "without dropping the role).");
+      warn(done.error().message +
+           " (tenantdb retries; set spec.reclaimPolicy: Retain to release the object without "
+           "dropping the role).");
       return done.error();
     }
   }

@@ -2,12 +2,15 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/v1alpha1/database_role_types.h"
+#include "api/v1alpha1/database_server_types.h"
+#include "api/v1alpha1/database_types.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/role/role_status.h"
 #include "kube/kube_api.h"
@@ -15,6 +18,7 @@
 #include "runtime/clock.h"
 #include "runtime/reconciler.h"
 #include "sql/actions.h"
+#include "sql/catalog.h"
 #include "sql/sql_executor.h"
 
 namespace tenantdb::controllers::role {
@@ -49,6 +53,9 @@ class RoleReconciler final : public runtime::Reconciler {
     // environment variable TENANTDB_TEST_CRASH_AFTER is "password-set" at start-up. The next
     // visit repairs that state by itself (a new password, set then written).
     bool crash_after_password_set = false;
+    // The same right after the transaction that creates a role (TENANTDB_TEST_CRASH_AFTER=
+    // role-created), before memberships of other transactions and the credentials Secret.
+    bool crash_after_role_created = false;
   };
   // `generate_password`: a fresh random password (common/password.h GeneratePassword in
   // production; deterministic in tests).
@@ -66,6 +73,16 @@ class RoleReconciler final : public runtime::Reconciler {
   Expected<std::chrono::seconds> Converge(const nlohmann::json& obj,
                                           const api::v1alpha1::DatabaseRole& role,
                                           RoleOutcome& outcome);
+  // Tenant isolation before anything is sent: the Database's database and owner role carry its
+  // marker; the role is this object's (its marker), absent, or adoptable; every spec.inRoles
+  // entry may be granted (controllers/common/tenancy.h). Errors carry the refusal's reason.
+  Expected<void> CheckTenancy(const api::v1alpha1::DatabaseRole& role,
+                              const api::v1alpha1::Database& db,
+                              const api::v1alpha1::DatabaseServer& server,
+                              const std::string& database, const std::string& owner,
+                              const std::string& marker,
+                              const std::optional<sql::ObservedRole>& observed,
+                              const std::string& admin, sql::SqlExecutor& session);
   // Runs `transaction` (one or more actions) in one transaction: each logged redacted and
   // counted, one Event per action once committed.
   Expected<void> Execute(const nlohmann::json& obj, sql::SqlExecutor& session,

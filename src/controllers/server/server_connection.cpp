@@ -1,6 +1,11 @@
 #include "controllers/server/server_connection.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <optional>
+#include <sstream>
 
 #include <filesystem>
 #include <fstream>
@@ -31,7 +36,49 @@ Expected<nlohmann::json> GetSecret(kube::KubeApi& kube, const std::string& ns,
   return *secret;
 }
 
+// Reads a whole file; std::nullopt when it cannot be read.
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
 }  // namespace
+
+Expected<std::string> WriteCaFile(const std::string& ca_dir, const std::string& server,
+                                  const std::string& pem) {
+  const std::string path = ca_dir + "/" + server + "-ca.crt";
+  if (ReadFile(path) == pem) {
+    return path;  // unchanged: concurrent readers keep the file they opened
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(ca_dir, ec);
+  ::chmod(ca_dir.c_str(), 0700);
+  // A unique temporary name in the same directory, renamed over the final one: a worker that
+  // opens the file sees either the old or the new bundle, never a half-written one.
+  static std::atomic<unsigned> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter.fetch_add(1));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << pem;
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return Error::Internal("cannot write the CA bundle to " + tmp);
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return Error::Internal("cannot rename the CA bundle to " + path);
+  }
+  return path;
+}
 
 Expected<std::string> SecretValue(const nlohmann::json& secret, const std::string& key) {
   const auto data = secret.find("data");
@@ -68,16 +115,7 @@ Expected<sql::ConnectionParams> ServerConnectionParams(kube::KubeApi& kube,
     TENANTDB_TRY(const auto ca_secret,
                  GetSecret(kube, ca_ref.ns, ca_ref.name, "spec.sslRootCertSecretRef"));
     TENANTDB_TRY(const auto pem, SecretValue(ca_secret, ca_ref.key.value_or("ca.crt")));
-    std::error_code ec;
-    std::filesystem::create_directories(ca_dir, ec);
-    ::chmod(ca_dir.c_str(), 0700);
-    const std::string path = ca_dir + "/" + server.metadata.name + "-ca.crt";
-    std::ofstream out(path, std::ios::trunc);
-    out << pem;
-    if (!out) {
-      return Error::Internal("cannot write the CA bundle to " + path);
-    }
-    p.sslrootcert = path;
+    TENANTDB_TRY(p.sslrootcert, WriteCaFile(ca_dir, server.metadata.name, pem));
   }
   p.dbname = "postgres";
   return p;

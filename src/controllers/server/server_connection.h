@@ -16,6 +16,11 @@ Expected<sql::ConnectionParams> ServerConnectionParams(kube::KubeApi& kube,
                                                        const api::v1alpha1::DatabaseServer& server,
                                                        const std::string& ca_dir);
 
+// Writes the CA bundle of DatabaseServer `server` to <ca_dir>/<server>-ca.crt only when its
+// content changed, atomically (temporary file + rename), and returns the path.
+Expected<std::string> WriteCaFile(const std::string& ca_dir, const std::string& server,
+                                  const std::string& pem);
+
 // A key of a Secret object, base64-decoded. Errors name the Secret and the key.
 Expected<std::string> SecretValue(const nlohmann::json& secret, const std::string& key);
 

@@ -31,7 +31,8 @@ constexpr const char* kFullRole = R"({
     "secretName": "orders-api-db",
     "secretTemplate": {"DSN": "{{ .uri }}&max_conns=20", "KC_DB_URL": "jdbc:postgresql://{{ .host }}:{{ .port }}/{{ .dbname }}"},
     "passwordRotation": {"every": "720h", "strategy": "AlternatingUsers"},
-    "reclaimPolicy": "Retain"
+    "reclaimPolicy": "Retain",
+    "adopt": true
   },
   "status": {
     "observedGeneration": 5,
@@ -79,6 +80,7 @@ DatabaseRole FullRole() {
   rotation.strategy = RotationStrategy::kAlternatingUsers;
   r.spec.password_rotation = rotation;
   r.spec.reclaim_policy = ReclaimPolicy::kRetain;
+  r.spec.adopt = true;
   r.status.observed_generation = 5;
   Condition ready;
   ready.type = "Ready";

@@ -30,7 +30,11 @@ constexpr const char* kFullServer = R"({
       "matchLabels": {"tenantdb.io/tenant": "true"},
       "matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["sandbox"]}]
     },
-    "maxConnections": 10
+    "maxConnections": 10,
+    "allowedTemplates": ["golden"],
+    "allowedExtensions": ["citext", "uuid-ossp", "dblink"],
+    "grantableRoles": ["pg_read_all_stats"],
+    "allowAdoption": true
   },
   "status": {
     "observedGeneration": 2,
@@ -71,6 +75,10 @@ DatabaseServer FullServer() {
   selector.match_expressions = {req};
   s.spec.allowed_namespace_selector = selector;
   s.spec.max_connections = 10;
+  s.spec.allowed_templates = std::vector<std::string>{"golden"};
+  s.spec.allowed_extensions = std::vector<std::string>{"citext", "uuid-ossp", "dblink"};
+  s.spec.grantable_roles = std::vector<std::string>{"pg_read_all_stats"};
+  s.spec.allow_adoption = true;
   s.status.observed_generation = 2;
   Condition ready;
   ready.type = "Ready";
@@ -138,7 +146,24 @@ TEST(DatabaseServerDefaultsTest, AppliesReferenceDefaults) {
   EXPECT_EQ(s.spec.max_connections, 5);
   EXPECT_FALSE(s.spec.allowed_namespaces.has_value());
   EXPECT_FALSE(s.spec.allowed_namespace_selector.has_value());
+  EXPECT_EQ(s.spec.allow_adoption, false);
+  EXPECT_FALSE(s.spec.allowed_extensions.has_value());  // PostgreSQL's trusted extensions
   EXPECT_TRUE(Validate(s).empty());
+}
+
+TEST(DatabaseServerValidateTest, StarMustStandAloneAndPolicyListsHoldNames) {
+  DatabaseServer s = MinimalServer();
+  s.spec.allowed_namespaces = std::vector<std::string>{"*"};
+  EXPECT_THAT(Validate(s), ElementsAre());
+  s.spec.allowed_namespaces = std::vector<std::string>{"shop", "*"};
+  EXPECT_THAT(Paths(Validate(s)), ElementsAre("spec.allowedNamespaces[1]"));
+  s.spec.allowed_namespaces.reset();
+  s.spec.allowed_templates = std::vector<std::string>{"golden", "Bad Name"};
+  s.spec.allowed_extensions = std::vector<std::string>{"uuid-ossp", "uuid-ossp"};
+  s.spec.grantable_roles = std::vector<std::string>{"pg_monitor", "x;DROP"};
+  EXPECT_THAT(Paths(Validate(s)),
+              ElementsAre("spec.allowedTemplates[1]", "spec.allowedExtensions[1]",
+                          "spec.grantableRoles[1]"));
 }
 
 TEST(DatabaseServerDefaultsTest, KeepsSetValuesAndIsIdempotent) {

@@ -10,7 +10,7 @@ using sql::SqlAction;
 
 constexpr char kDb[] = "shop_orders";
 constexpr char kOwner[] = "shop_orders_owner";
-constexpr char kMarker[] = "tenantdb:shop/orders";
+constexpr char kMarker[] = "tenantdb:shop/Database/orders";
 constexpr char kAdmin[] = "tenantdb_admin";
 
 v1::Database Db() {
@@ -27,11 +27,18 @@ DesiredDatabase Desired(v1::Database db = Db()) {
   return *d;
 }
 
-sql::ObservedRole Role(std::string name, std::vector<std::string> members = {}) {
+sql::ObservedRole Role(std::string name, std::vector<std::string> members = {},
+                       std::optional<std::string> comment = std::nullopt) {
   sql::ObservedRole r;
   r.name = std::move(name);
   r.members = std::move(members);
+  r.comment = std::move(comment);
   return r;
+}
+
+// The owner role as tenantdb creates it: NOLOGIN, this Database's marker.
+sql::ObservedRole OwnerRole(std::vector<std::string> members = {}) {
+  return Role(kOwner, std::move(members), kMarker);
 }
 
 // Everything as tenantdb leaves it.
@@ -47,7 +54,7 @@ ObservedState InPlace() {
   db.comment = kMarker;
   db.acl = {{kOwner, "CONNECT", false}, {kOwner, "CREATE", false}, {kOwner, "TEMPORARY", false}};
   o.database = db;
-  o.owner_role = Role(kOwner, {kAdmin});
+  o.owner_role = OwnerRole({kAdmin});
   o.admin_role = Role(kAdmin);
   ObservedObjects objects;
   objects.extensions = {{"plpgsql", "1.0", "pg_catalog"}};
@@ -124,21 +131,27 @@ TEST(PlanDatabaseTest, CreatesEverythingFromNothing) {
   observed.admin_role = Role(kAdmin);
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   EXPECT_TRUE(plan.creates_database);
-  EXPECT_FALSE(plan.conflict);
+  EXPECT_FALSE(plan.refusal);
   EXPECT_TRUE(plan.drift.empty());
+  // The owner role with its marker; the database created closed, then marked, PUBLIC revoked and
+  // opened; then its contents. CREATE EXTENSION names its schema (the admin's search_path is
+  // pg_catalog).
   const std::vector<SqlAction> want = {
       sql::CreateRole{.role = kOwner, .login = false},
+      sql::CommentOnRole{.role = kOwner, .comment = kMarker},
       sql::GrantMembership{.role = kOwner, .member = kAdmin},
       sql::CreateDatabase{.name = kDb,
                           .owner = kOwner,
                           .encoding = "UTF8",
                           .locale = "C.UTF-8",
                           .template_name = "template1",
-                          .connection_limit = 20},
+                          .connection_limit = 20,
+                          .allow_connections = false},
       sql::CommentOnDatabase{.name = kDb, .comment = kMarker},
       RevokeDatabase(),
+      sql::AlterDatabaseAllowConnections{.name = kDb, .allow = true},
       RevokeSchemaCreate(),
-      sql::CreateExtension{.database = kDb, .name = "pgcrypto"},
+      sql::CreateExtension{.database = kDb, .name = "pgcrypto", .schema = "public"},
       sql::CreateSchema{.database = kDb, .name = "app", .owner = kOwner},
   };
   EXPECT_EQ(plan.actions, want);
@@ -146,7 +159,7 @@ TEST(PlanDatabaseTest, CreatesEverythingFromNothing) {
 
 TEST(PlanDatabaseTest, ExistingOwnerRoleIsReusedAndSuperuserAdminNeedsNoMembership) {
   ObservedState observed;
-  observed.owner_role = Role(kOwner);
+  observed.owner_role = OwnerRole();
   auto admin = Role(kAdmin);
   admin.superuser = true;
   observed.admin_role = admin;
@@ -165,7 +178,7 @@ TEST(PlanDatabaseTest, CreateIgnoresDriftPolicy) {
   ObservedState observed;
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   EXPECT_TRUE(plan.creates_database);
-  EXPECT_EQ(plan.actions.size(), 5u);  // role, database, marker, two revokes
+  EXPECT_EQ(plan.actions.size(), 7u);  // role, its marker, database, marker, revoke, open, revoke
   EXPECT_TRUE(plan.drift.empty());
 }
 
@@ -177,7 +190,7 @@ TEST(PlanDatabaseTest, EverythingInPlaceIsZeroActions) {
     const DatabasePlan plan = PlanDatabase(Desired(db), InPlace());
     EXPECT_TRUE(plan.actions.empty());
     EXPECT_TRUE(plan.drift.empty());
-    EXPECT_FALSE(plan.conflict);
+    EXPECT_FALSE(plan.refusal);
     EXPECT_TRUE(plan.immutable_differences.empty());
     EXPECT_FALSE(plan.creates_database);
   }
@@ -208,6 +221,10 @@ std::vector<DriftCase> DriftCases() {
        },
        {RevokeDatabase()},
        {"publicDatabaseAccess", "none", "CONNECT,TEMPORARY"}},
+      {"connections refused",
+       [](ObservedState& o) { o.database->allow_connections = false; },
+       {sql::AlterDatabaseAllowConnections{.name = kDb, .allow = true}},
+       {"allowConnections", "true", "false"}},
       {"CREATE on schema public",
        [](ObservedState& o) {
          o.objects->schemas[0].acl.push_back({"PUBLIC", "CREATE", false});
@@ -225,7 +242,7 @@ TEST(PlanDatabaseTest, EachDriftIsCorrectedUnderCorrect) {
     const DatabasePlan plan = PlanDatabase(Desired(), observed);
     EXPECT_EQ(plan.actions, c.correct);
     EXPECT_TRUE(plan.drift.empty());
-    EXPECT_FALSE(plan.conflict);
+    EXPECT_FALSE(plan.refusal);
   }
 }
 
@@ -263,6 +280,7 @@ TEST(PlanDatabaseTest, MissingOwnerRoleIsCreatedBeforeTheOwnerIsPutBack) {
   const DatabasePlan plan = PlanDatabase(Desired(), observed);
   const std::vector<SqlAction> want = {
       sql::CreateRole{.role = kOwner, .login = false},
+      sql::CommentOnRole{.role = kOwner, .comment = kMarker},
       sql::GrantMembership{.role = kOwner, .member = kAdmin},
       sql::AlterDatabaseOwner{.name = kDb, .owner = kOwner},
   };
@@ -303,7 +321,8 @@ TEST(PlanDatabaseTest, EquivalentSpellingsOfEncodingAndLocaleAreNoDifference) {
 // --- adoption ---
 
 TEST(PlanDatabaseTest, OurMarkerIsAdoptedSilently) {
-  EXPECT_EQ(ClassifyOwnership(Desired(), InPlace().database), Ownership::kOurs);
+  const ObservedState o = InPlace();
+  EXPECT_EQ(ClassifyOwnership(Desired(), o.database, o.owner_role), Ownership::kOurs);
 }
 
 TEST(PlanDatabaseTest, NoMarkerWithoutAdoptIsAConflictAndTouchesNothing) {
@@ -312,9 +331,12 @@ TEST(PlanDatabaseTest, NoMarkerWithoutAdoptIsAConflictAndTouchesNothing) {
   observed.database->owner = "legacy";
   observed.database->connection_limit = 7;
   const DatabasePlan plan = PlanDatabase(Desired(), observed);
-  ASSERT_TRUE(plan.conflict);
-  EXPECT_NE(plan.conflict->find("spec.adopt: true"), std::string::npos) << *plan.conflict;
-  EXPECT_NE(plan.conflict->find("\"shop_orders\""), std::string::npos) << *plan.conflict;
+  ASSERT_TRUE(plan.refusal);
+  EXPECT_EQ(plan.refusal->reason, "ConflictingResource");
+  EXPECT_NE(plan.refusal->message.find("spec.adopt: true"), std::string::npos)
+      << plan.refusal->message;
+  EXPECT_NE(plan.refusal->message.find("\"shop_orders\""), std::string::npos)
+      << plan.refusal->message;
   EXPECT_TRUE(plan.actions.empty());
   EXPECT_TRUE(plan.drift.empty());
 }
@@ -323,10 +345,13 @@ TEST(PlanDatabaseTest, AnotherObjectsMarkerIsAConflictEvenWithAdopt) {
   auto db = Db();
   db.spec.adopt = true;
   ObservedState observed = InPlace();
-  observed.database->comment = "tenantdb:other/orders";
+  observed.database->comment = "tenantdb:other/Database/orders";
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
-  ASSERT_TRUE(plan.conflict);
-  EXPECT_NE(plan.conflict->find("other/orders"), std::string::npos) << *plan.conflict;
+  ASSERT_TRUE(plan.refusal);
+  EXPECT_EQ(plan.refusal->reason, "ConflictingResource");
+  // The message names no other tenant.
+  EXPECT_EQ(plan.refusal->message.find("other/"), std::string::npos) << plan.refusal->message;
+  EXPECT_EQ(plan.refusal->message.find("tenantdb:"), std::string::npos) << plan.refusal->message;
   EXPECT_TRUE(plan.actions.empty());
 }
 
@@ -335,11 +360,13 @@ TEST(PlanDatabaseTest, AdoptWritesTheMarkerAndCorrects) {
   db.spec.adopt = true;
   ObservedState observed = InPlace();
   observed.database->comment = "the legacy orders database";
+  observed.database->owner = "legacy_owner";
   observed.database->connection_limit = 7;
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
-  EXPECT_FALSE(plan.conflict);
+  EXPECT_FALSE(plan.refusal);
   const std::vector<SqlAction> want = {
       sql::CommentOnDatabase{.name = kDb, .comment = kMarker},
+      sql::AlterDatabaseOwner{.name = kDb, .owner = kOwner},
       sql::AlterDatabaseConnectionLimit{.name = kDb, .connection_limit = -1},
   };
   EXPECT_EQ(plan.actions, want);
@@ -351,10 +378,12 @@ TEST(PlanDatabaseTest, AdoptUnderDetectReportsTheMissingMarker) {
   db.spec.drift_policy = v1::DriftPolicy::kDetect;
   ObservedState observed = InPlace();
   observed.database->comment.reset();
+  observed.database->owner = "legacy_owner";
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   EXPECT_TRUE(plan.actions.empty());
-  ASSERT_EQ(plan.drift.size(), 1u);
+  ASSERT_EQ(plan.drift.size(), 2u);
   EXPECT_EQ(plan.drift[0], (v1::DriftEntry{"comment", kMarker, ""}));
+  EXPECT_EQ(plan.drift[1], (v1::DriftEntry{"owner", kOwner, "legacy_owner"}));
 }
 
 // --- extensions and schemas ---
@@ -377,7 +406,7 @@ TEST(PlanDatabaseTest, ExtensionsPresentAbsentAndVersion) {
   observed.objects->extensions.push_back({"hstore", "1.8", "public"});
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   const std::vector<SqlAction> want = {
-      sql::CreateExtension{.database = kDb, .name = "pgcrypto"},
+      sql::CreateExtension{.database = kDb, .name = "pgcrypto", .schema = "public"},
       sql::UpdateExtension{.database = kDb, .name = "citext", .version = "1.6"},
       sql::DropExtension{.database = kDb, .name = "hstore"},
   };
@@ -403,6 +432,7 @@ TEST(PlanDatabaseTest, SchemasPresentAbsentAndOwner) {
   ObservedState observed = InPlace();
   observed.objects->schemas.push_back({"reports", kOwner, {}});
   observed.objects->schemas.push_back({"old", kOwner, {}});
+  observed.schema_owner_roles["analyst"] = Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   const std::vector<SqlAction> want = {
       sql::CreateSchema{.database = kDb, .name = "app", .owner = kOwner},
@@ -430,15 +460,214 @@ TEST(PlanDatabaseTest, DeclaredObjectsInPlaceAreZeroActions) {
   EXPECT_TRUE(PlanDatabase(Desired(db), observed).actions.empty());
 }
 
-TEST(OwnerRoleIsOursTest, OnlyTheComputedNologinOwner) {
-  auto db = Db();
-  EXPECT_TRUE(OwnerRoleIsOurs(db, Role(kOwner)));
-  EXPECT_FALSE(OwnerRoleIsOurs(db, std::nullopt));
-  auto login = Role(kOwner);
+TEST(OwnerRoleIsOursTest, OnlyANologinOwnerWithThisObjectsMarker) {
+  EXPECT_TRUE(OwnerRoleIsOurs(Desired(), OwnerRole()));
+  EXPECT_FALSE(OwnerRoleIsOurs(Desired(), std::nullopt));
+  auto login = OwnerRole();
   login.login = true;
-  EXPECT_FALSE(OwnerRoleIsOurs(db, login));
-  db.spec.owner = "shared_owner";
-  EXPECT_FALSE(OwnerRoleIsOurs(db, Role("shared_owner")));
+  EXPECT_FALSE(OwnerRoleIsOurs(Desired(), login));
+  EXPECT_FALSE(OwnerRoleIsOurs(Desired(), Role(kOwner)));  // unmarked: made by someone else
+  EXPECT_FALSE(OwnerRoleIsOurs(Desired(), Role(kOwner, {}, "tenantdb:other/Database/orders")));
+  auto db = Db();
+  db.spec.owner = "orders_owner";  // named in the spec and created by tenantdb: ours as well
+  EXPECT_TRUE(OwnerRoleIsOurs(Desired(db), Role("orders_owner", {}, kMarker)));
+}
+
+// --- tenant isolation: the owner role, templates, extensions, adoption, schema owners ---
+
+TEST(PlanDatabaseTest, AnOwnerRoleOfAnotherObjectIsRefusedAndNothingIsSent) {
+  for (const bool exists : {false, true}) {
+    SCOPED_TRACE(exists ? "database exists" : "database absent");
+    ObservedState observed = InPlace();
+    if (!exists) {
+      observed.database.reset();
+      observed.objects.reset();
+    }
+    observed.owner_role = Role(kOwner, {kAdmin}, "tenantdb:team-b/Database/orders");
+    const DatabasePlan plan = PlanDatabase(Desired(), observed);
+    ASSERT_TRUE(plan.refusal);
+    EXPECT_EQ(plan.refusal->reason, "ConflictingResource");
+    EXPECT_EQ(plan.refusal->message.find("team-b"), std::string::npos) << plan.refusal->message;
+    EXPECT_TRUE(plan.actions.empty());
+  }
+}
+
+TEST(PlanDatabaseTest, AnExistingUnmarkedRoleIsNeverTheOwnerWithoutAdoption) {
+  // spec.owner naming another team's role that tenantdb did not mark, the admin role, or a role
+  // made by hand: refused, whatever the database's state.
+  for (const char* name : {"teamb_app", kAdmin, "legacy"}) {
+    SCOPED_TRACE(name);
+    auto db = Db();
+    db.spec.owner = name;
+    ObservedState observed;
+    observed.admin_role = Role(kAdmin);
+    observed.owner_role = Role(name);
+    const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+    ASSERT_TRUE(plan.refusal);
+    EXPECT_EQ(plan.refusal->reason, "ConflictingResource");
+    EXPECT_NE(plan.refusal->message.find("spec.owner"), std::string::npos);
+    EXPECT_TRUE(plan.actions.empty());
+    EXPECT_FALSE(plan.creates_database);
+  }
+}
+
+TEST(PlanDatabaseTest, AdoptingAnUnmarkedOwnerRoleNeedsTheServerAndNeverTakesAPrivilegedOne) {
+  auto db = Db();
+  db.spec.adopt = true;
+  ObservedState observed = InPlace();
+  observed.owner_role = Role(kOwner, {kAdmin});  // unmarked
+  // The server does not allow adoption.
+  DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  ASSERT_TRUE(plan.refusal);
+  EXPECT_EQ(plan.refusal->reason, "AdoptionNotAllowed");
+  // It does: the role gets the marker, first.
+  observed.server.allow_adoption = true;
+  plan = PlanDatabase(Desired(db), observed);
+  EXPECT_FALSE(plan.refusal);
+  ASSERT_FALSE(plan.actions.empty());
+  EXPECT_EQ(plan.actions[0], SqlAction(sql::CommentOnRole{.role = kOwner, .comment = kMarker}));
+  // Never a privileged role, nor the admin.
+  for (const auto privilege : {&sql::ObservedRole::superuser, &sql::ObservedRole::create_role,
+                               &sql::ObservedRole::create_db, &sql::ObservedRole::bypass_rls,
+                               &sql::ObservedRole::replication}) {
+    ObservedState privileged = observed;
+    (*privileged.owner_role).*privilege = true;
+    plan = PlanDatabase(Desired(db), privileged);
+    ASSERT_TRUE(plan.refusal);
+    EXPECT_EQ(plan.refusal->reason, "ConflictingResource");
+    EXPECT_TRUE(plan.actions.empty());
+  }
+  db.spec.owner = kAdmin;
+  observed.owner_role = Role(kAdmin);
+  plan = PlanDatabase(Desired(db), observed);
+  ASSERT_TRUE(plan.refusal);
+  EXPECT_TRUE(plan.actions.empty());
+}
+
+TEST(PlanDatabaseTest, AnUnfinishedDatabaseIsFinishedWhateverTheDriftPolicy) {
+  // tenantdb crashed right after CREATE DATABASE: no marker, closed, owned by our marked owner.
+  for (const auto policy :
+       {v1::DriftPolicy::kCorrect, v1::DriftPolicy::kDetect, v1::DriftPolicy::kIgnore}) {
+    auto db = Db();
+    db.spec.drift_policy = policy;
+    db.spec.extensions = {Ext("citext")};
+    ObservedState observed = InPlace();
+    observed.database->comment.reset();
+    observed.database->allow_connections = false;
+    observed.database->acl.push_back({"PUBLIC", "CONNECT", false});
+    observed.objects.reset();
+    EXPECT_EQ(ClassifyOwnership(Desired(db), observed.database, observed.owner_role),
+              Ownership::kUnfinished);
+    const DatabasePlan plan = PlanDatabase(Desired(db), observed);
+    EXPECT_FALSE(plan.refusal);
+    const std::vector<SqlAction> want = {
+        sql::CommentOnDatabase{.name = kDb, .comment = kMarker},
+        RevokeDatabase(),
+        sql::AlterDatabaseAllowConnections{.name = kDb, .allow = true},
+        RevokeSchemaCreate(),
+        sql::CreateExtension{.database = kDb, .name = "citext", .schema = "public"},
+    };
+    EXPECT_EQ(plan.actions, want);
+  }
+}
+
+TEST(PlanDatabaseTest, AnUnmarkedDatabaseOfAnotherOwnerIsNotMistakenForAnUnfinishedOne) {
+  ObservedState observed = InPlace();
+  observed.database->comment.reset();
+  observed.database->owner = "teamb_owner";  // same name requested, someone else's database
+  EXPECT_EQ(ClassifyOwnership(Desired(), observed.database, observed.owner_role),
+            Ownership::kConflict);
+  observed.database->owner = kOwner;
+  observed.owner_role->comment.reset();  // the owner role is not ours either
+  EXPECT_EQ(ClassifyOwnership(Desired(), observed.database, observed.owner_role),
+            Ownership::kConflict);
+  const DatabasePlan plan = PlanDatabase(Desired(), observed);
+  ASSERT_TRUE(plan.refusal);
+  EXPECT_TRUE(plan.actions.empty());
+}
+
+TEST(CheckServerPolicyTest, TemplatesOnlyTheDefaultTwoAndThoseTheServerLists) {
+  v1::DatabaseServerSpec server;
+  for (const char* t : {"template0", "template1"}) {
+    auto db = Db();
+    db.spec.template_name = t;
+    EXPECT_FALSE(CheckServerPolicy(Desired(db), server)) << t;
+  }
+  auto db = Db();
+  db.spec.template_name = "teamb_orders";
+  const auto refusal = CheckServerPolicy(Desired(db), server);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->reason, "TemplateNotAllowed");
+  EXPECT_NE(refusal->message.find("spec.template"), std::string::npos);
+  server.allowed_templates = std::vector<std::string>{"golden"};
+  EXPECT_TRUE(CheckServerPolicy(Desired(db), server));
+  db.spec.template_name = "golden";
+  EXPECT_FALSE(CheckServerPolicy(Desired(db), server));
+}
+
+TEST(CheckServerPolicyTest, ExtensionsTrustedByDefaultOrExactlyTheServersList) {
+  v1::DatabaseServerSpec server;
+  auto db = Db();
+  db.spec.extensions = {Ext("citext"), Ext("pgcrypto"), Ext("uuid-ossp"), Ext("pg_trgm")};
+  EXPECT_FALSE(CheckServerPolicy(Desired(db), server));
+  for (const char* name : {"dblink", "postgres_fdw", "file_fdw", "adminpack", "plpython3u"}) {
+    SCOPED_TRACE(name);
+    auto bad = Db();
+    bad.spec.extensions = {Ext("citext"), Ext(name)};
+    const auto refusal = CheckServerPolicy(Desired(bad), server);
+    ASSERT_TRUE(refusal);
+    EXPECT_EQ(refusal->reason, "ExtensionNotAllowed");
+    EXPECT_NE(refusal->message.find(name), std::string::npos);
+  }
+  // Removing an extension is never refused.
+  auto removal = Db();
+  removal.spec.extensions = {Ext("dblink", {}, v1::Ensure::kAbsent)};
+  EXPECT_FALSE(CheckServerPolicy(Desired(removal), server));
+  // A list replaces the default.
+  server.allowed_extensions = std::vector<std::string>{"dblink"};
+  auto listed = Db();
+  listed.spec.extensions = {Ext("dblink")};
+  EXPECT_FALSE(CheckServerPolicy(Desired(listed), server));
+  EXPECT_TRUE(CheckServerPolicy(Desired(db), server));
+}
+
+TEST(CheckServerPolicyTest, AdoptionOnlyWhereTheServerAllowsIt) {
+  v1::DatabaseServerSpec server;
+  auto db = Db();
+  db.spec.adopt = true;
+  const auto refusal = CheckServerPolicy(Desired(db), server);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->reason, "AdoptionNotAllowed");
+  server.allow_adoption = true;
+  EXPECT_FALSE(CheckServerPolicy(Desired(db), server));
+}
+
+TEST(PlanDatabaseTest, SchemaOwnersOnlyRolesOfThisNamespace) {
+  auto db = Db();
+  db.spec.schemas = {{.name = "reports", .owner = "analyst", .ensure = std::nullopt}};
+  ObservedState observed = InPlace();
+  // Absent: wait for it.
+  DatabasePlan plan = PlanDatabase(Desired(db), observed);
+  ASSERT_TRUE(plan.refusal);
+  EXPECT_EQ(plan.refusal->reason, "DependencyNotReady");
+  // Another namespace's, unmarked, or privileged: refused.
+  for (auto role : {Role("analyst", {}, "tenantdb:team-b/DatabaseRole/analyst"), Role("analyst"),
+                    Role("analyst", {}, "tenantdb:shopping/DatabaseRole/analyst")}) {
+    observed.schema_owner_roles["analyst"] = role;
+    plan = PlanDatabase(Desired(db), observed);
+    ASSERT_TRUE(plan.refusal);
+    EXPECT_EQ(plan.refusal->reason, "RoleNotAllowed");
+    EXPECT_TRUE(plan.actions.empty());
+  }
+  auto privileged = Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
+  privileged.create_role = true;
+  observed.schema_owner_roles["analyst"] = privileged;
+  EXPECT_TRUE(PlanDatabase(Desired(db), observed).refusal);
+  observed.schema_owner_roles["analyst"] = Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
+  plan = PlanDatabase(Desired(db), observed);
+  EXPECT_FALSE(plan.refusal);
+  EXPECT_EQ(plan.actions, (std::vector<SqlAction>{sql::CreateSchema{
+                              .database = kDb, .name = "reports", .owner = "analyst"}}));
 }
 
 }  // namespace

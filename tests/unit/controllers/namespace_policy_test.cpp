@@ -21,8 +21,16 @@ v1::LabelSelector Expr(std::string key, Op op, std::vector<std::string> values =
   return s;
 }
 
-TEST(NamespacePolicyTest, AbsentListAndSelectorAllowEveryNamespace) {
-  const auto spec = Spec();
+TEST(NamespacePolicyTest, AbsentListAndSelectorAdmitNoNamespace) {
+  const auto spec = Spec();  // fail closed
+  EXPECT_FALSE(IsNamespaceAllowed(spec, "shop", {}));
+  EXPECT_FALSE(IsNamespaceAllowed(spec, "anything", {{"team", "x"}}));
+  EXPECT_FALSE(NeedsNamespaceLabels(spec, "shop"));
+}
+
+TEST(NamespacePolicyTest, StarAdmitsEveryNamespace) {
+  auto spec = Spec();
+  spec.allowed_namespaces = std::vector<std::string>{"*"};
   EXPECT_TRUE(IsNamespaceAllowed(spec, "shop", {}));
   EXPECT_TRUE(IsNamespaceAllowed(spec, "anything", {{"team", "x"}}));
   EXPECT_FALSE(NeedsNamespaceLabels(spec, "shop"));
@@ -100,7 +108,7 @@ TEST(NamespacePolicyTest, ListOrSelectorEitherAllows) {
   EXPECT_FALSE(IsNamespaceAllowed(spec, "other", {{"team", "b"}}));
 }
 
-TEST(NamespacePolicyTest, MessageNamesServerRuleAndWhatToDo) {
+TEST(NamespacePolicyTest, MessageNamesServerAndWhatToDoButNotTheOtherTenants) {
   v1::DatabaseServer server;
   server.metadata.name = "shared";
   server.spec = Spec();
@@ -109,9 +117,14 @@ TEST(NamespacePolicyTest, MessageNamesServerRuleAndWhatToDo) {
   const std::string message = NamespaceNotAllowedMessage(server, "intruder");
   EXPECT_NE(message.find("\"intruder\""), std::string::npos) << message;
   EXPECT_NE(message.find("DatabaseServer \"shared\""), std::string::npos) << message;
-  EXPECT_NE(message.find("[shop]"), std::string::npos) << message;
-  EXPECT_NE(message.find("team in (a,b)"), std::string::npos) << message;
   EXPECT_NE(message.find("ask the platform team"), std::string::npos) << message;
+  // The allow-list names other tenants: never in a tenant's status.
+  EXPECT_EQ(message.find("shop"), std::string::npos) << message;
+  EXPECT_EQ(message.find("team in"), std::string::npos) << message;
+  server.spec.allowed_namespaces.reset();
+  server.spec.allowed_namespace_selector.reset();
+  EXPECT_NE(NamespaceNotAllowedMessage(server, "intruder").find("admits no namespace"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,9 +10,12 @@ namespace v1 = api::v1alpha1;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
+constexpr char kMarker[] = "tenantdb:shop/DatabaseRole/app";
+
 // Fixture builders.
 DesiredRole Role(v1::PrivilegePreset preset = v1::PrivilegePreset::kNone) {
   return {.role = "shop_app",
+          .marker = kMarker,
           .database = "shop",
           .owner = "shop_owner",
           .login = true,
@@ -21,7 +24,9 @@ DesiredRole Role(v1::PrivilegePreset preset = v1::PrivilegePreset::kNone) {
           .preset_schemas = {"public"}};
 }
 
-sql::ObservedRole Existing() { return {.name = "shop_app", .login = true, .connection_limit = -1}; }
+sql::ObservedRole Existing() {
+  return {.name = "shop_app", .login = true, .connection_limit = -1, .comment = kMarker};
+}
 
 ObservedState Observed(std::optional<sql::ObservedRole> role = Existing()) {
   ObservedState o;
@@ -81,8 +86,11 @@ TEST(PlanRoleTest, NewRoleIsCreatedWithVerifierMembershipsAndGrants) {
                       .valid_until = "2030-01-01T00:00:00Z",
                       .password_verifier = "SCRAM-SHA-256$4096:salt$key:server"};
   EXPECT_EQ(plan.actions[0], create);
+  // The marker in the same plan (the reconciler runs the role's actions in one transaction).
+  const sql::SqlAction marker = sql::CommentOnRole{.role = "shop_app", .comment = kMarker};
+  EXPECT_EQ(plan.actions[1], marker);
   const sql::SqlAction member = sql::GrantMembership{.role = "readers", .member = "shop_app"};
-  EXPECT_EQ(plan.actions[1], member);
+  EXPECT_EQ(plan.actions[2], member);
   EXPECT_TRUE(plan.sets_password);
   EXPECT_THAT(plan.managed_memberships, ElementsAre("readers"));
   // The ReadOnly grants follow, default privileges FOR ROLE the owner last.
@@ -504,7 +512,11 @@ TEST(DecideLoginsTest, RoleNameTooLongForLogins) {
 }
 
 DesiredLogin LoginOf(std::string name) {
-  return {.login = std::move(name), .group = "shop_app", .database = "shop", .owner = "shop_owner"};
+  return {.login = std::move(name),
+          .marker = kMarker,
+          .group = "shop_app",
+          .database = "shop",
+          .owner = "shop_owner"};
 }
 
 TEST(PlanLoginTest, ANewLoginIsCreatedWithItsMembershipInOneTransaction) {
@@ -517,6 +529,7 @@ TEST(PlanLoginTest, ANewLoginIsCreatedWithItsMembershipInOneTransaction) {
                                             .login = true,
                                             .connection_limit = 5,
                                             .password_verifier = d.password_verifier},
+                            sql::CommentOnRole{.role = "shop_app_a", .comment = kMarker},
                             sql::GrantMembership{.role = "shop_app", .member = "shop_app_a"}}));
 }
 
@@ -565,10 +578,10 @@ TEST(PlanLoginTest, EnablesWithTheVerifierAndDisablesWithNoLogin) {
 
 TEST(PlanDeletionWithLoginsTest, DropsTheLoginsThenTheRole) {
   const std::map<std::string, sql::ObservedRole> observed = {
-      {"app", {.name = "app", .members = {"app_a", "app_b", "admin"}}},
-      {"app_a", {.name = "app_a", .member_of = {"app"}}},
-      {"app_b", {.name = "app_b", .member_of = {"app"}, .members = {"admin"}}}};
-  EXPECT_THAT(PlanDeletionWithLogins("app", observed, "shop", "shop_owner", "admin"),
+      {"app", {.name = "app", .comment = kMarker, .members = {"app_a", "app_b", "admin"}}},
+      {"app_a", {.name = "app_a", .comment = kMarker, .member_of = {"app"}}},
+      {"app_b", {.name = "app_b", .comment = kMarker, .member_of = {"app"}, .members = {"admin"}}}};
+  EXPECT_THAT(PlanDeletionWithLogins("app", kMarker, observed, "shop", "shop_owner", "admin"),
               ElementsAre(sql::SqlAction{sql::GrantMembership{.role = "app_a", .member = "admin"}},
                           sql::SqlAction{sql::ReassignOwned{
                               .database = "shop", .role = "app_a", .new_owner = "shop_owner"}},
@@ -587,12 +600,145 @@ TEST(PlanDeletionWithLoginsTest, DropsTheLoginsThenTheRole) {
 
 TEST(PlanDeletionWithLoginsTest, LeavesForeignLoginsAndNothingWithoutTheRole) {
   const std::map<std::string, sql::ObservedRole> observed = {
-      {"app", {.name = "app"}}, {"app_a", {.name = "app_a", .member_of = {"other"}}}};
-  EXPECT_THAT(PlanDeletionWithLogins("app", observed, "", "shop_owner", "admin"),
+      {"app", {.name = "app", .comment = kMarker}},
+      {"app_a", {.name = "app_a", .comment = kMarker, .member_of = {"other"}}},
+      {"app_b", {.name = "app_b", .member_of = {"app"}}}};  // a member, but unmarked
+  EXPECT_THAT(PlanDeletionWithLogins("app", kMarker, observed, "", "shop_owner", "admin"),
               ElementsAre(sql::SqlAction{sql::DropRole{.role = "app"}}));
-  EXPECT_THAT(PlanDeletionWithLogins("app", {{"app_a", {.name = "app_a", .member_of = {"app"}}}},
-                                     "shop", "shop_owner", "admin"),
+  EXPECT_THAT(PlanDeletionWithLogins(
+                  "app", kMarker,
+                  {{"app_a", {.name = "app_a", .comment = kMarker, .member_of = {"app"}}}}, "shop",
+                  "shop_owner", "admin"),
               IsEmpty());
+}
+
+TEST(PlanDeletionWithLoginsTest, ARoleWithoutThisObjectsMarkerIsNeverDropped) {
+  // Another team's role (its marker), the admin or a role made by hand (none): nothing at all.
+  for (const std::optional<std::string>& comment :
+       {std::optional<std::string>("tenantdb:team-b/DatabaseRole/app"),
+        std::optional<std::string>(), std::optional<std::string>("owned by the DBA")}) {
+    const std::map<std::string, sql::ObservedRole> observed = {
+        {"app", {.name = "app", .comment = comment}},
+        {"app_a", {.name = "app_a", .comment = kMarker, .member_of = {"app"}}}};
+    EXPECT_THAT(PlanDeletionWithLogins("app", kMarker, observed, "shop", "shop_owner", "admin"),
+                IsEmpty());
+  }
+}
+
+TEST(PlanRoleTest, AnAdoptedRoleGetsTheMarker) {
+  auto d = Role(v1::PrivilegePreset::kNone);
+  auto existing = Existing();
+  existing.comment.reset();
+  const auto actions = Actions(d, Observed(existing));
+  ASSERT_FALSE(actions.empty());
+  EXPECT_EQ(actions[0], sql::SqlAction(sql::CommentOnRole{.role = "shop_app", .comment = kMarker}));
+}
+
+// --- tenant isolation ---
+
+constexpr char kDbMarker[] = "tenantdb:shop/Database/orders";
+
+TenancyInputs Tenancy() {
+  TenancyInputs in{.ns = "shop",
+                   .database = "shop_orders",
+                   .database_marker = kDbMarker,
+                   .role_marker = kMarker,
+                   .admin = "tenantdb_admin"};
+  in.observed_database = sql::ObservedDatabase{.name = "shop_orders", .comment = kDbMarker};
+  in.owner_role = sql::ObservedRole{.name = "shop_orders_owner", .comment = kDbMarker};
+  return in;
+}
+
+TEST(CheckRoleTenancyTest, OurRoleOrNoneOnOurDatabaseIsFine) {
+  auto in = Tenancy();
+  EXPECT_FALSE(CheckRoleTenancy(in));
+  in.role = sql::ObservedRole{.name = "shop_app", .comment = kMarker};
+  EXPECT_FALSE(CheckRoleTenancy(in));
+}
+
+TEST(CheckRoleTenancyTest, TakingOverAnExistingRoleByNameIsRefused) {
+  // Another team's login or owner role (their markers), the admin role, a role made by hand, or
+  // the other half of a default-name collision: ConflictingResource, without naming the owner.
+  for (const auto& [name, comment] : std::vector<std::pair<std::string, std::optional<std::string>>>{
+           {"teamb_app", "tenantdb:team-b/DatabaseRole/app"},
+           {"teamb_owner", "tenantdb:team-b/Database/orders"},
+           {"iso_t_a_app", "tenantdb:iso-t-a/DatabaseRole/app"},
+           {"tenantdb_admin", std::nullopt},
+           {"legacy", std::string("made by the DBA")}}) {
+    SCOPED_TRACE(name);
+    auto in = Tenancy();
+    in.role = sql::ObservedRole{.name = name, .comment = comment};
+    const auto refusal = CheckRoleTenancy(in);
+    ASSERT_TRUE(refusal);
+    EXPECT_EQ(refusal->reason, "ConflictingResource");
+    EXPECT_EQ(refusal->message.find("team-b"), std::string::npos) << refusal->message;
+    EXPECT_EQ(refusal->message.find("iso-t-a"), std::string::npos) << refusal->message;
+  }
+}
+
+TEST(CheckRoleTenancyTest, AdoptionIsExplicitGatedAndNeverOfAPrivilegedRole) {
+  auto in = Tenancy();
+  in.role = sql::ObservedRole{.name = "legacy_app"};
+  in.adopt = true;
+  auto refusal = CheckRoleTenancy(in);
+  ASSERT_TRUE(refusal);
+  EXPECT_EQ(refusal->reason, "AdoptionNotAllowed");
+  in.server.allow_adoption = true;
+  EXPECT_FALSE(CheckRoleTenancy(in));
+  in.role->create_role = true;
+  EXPECT_TRUE(CheckRoleTenancy(in));
+  in.role = sql::ObservedRole{.name = "tenantdb_admin"};
+  EXPECT_TRUE(CheckRoleTenancy(in));
+  // Another object's role is never adopted.
+  in.role = sql::ObservedRole{.name = "teamb_app", .comment = "tenantdb:team-b/DatabaseRole/app"};
+  EXPECT_EQ(CheckRoleTenancy(in)->reason, "ConflictingResource");
+}
+
+TEST(CheckRoleTenancyTest, ADatabaseOrOwnerWithoutTheDatabasesMarkerGrantsNothing) {
+  for (int which = 0; which < 4; ++which) {
+    SCOPED_TRACE(which);
+    auto in = Tenancy();
+    switch (which) {
+      case 0:
+        in.observed_database->comment = "tenantdb:team-b/Database/orders";
+        break;
+      case 1:
+        in.observed_database.reset();
+        break;
+      case 2:
+        in.owner_role->comment = "tenantdb:team-b/Database/orders";
+        break;
+      default:
+        in.owner_role->comment.reset();
+        break;
+    }
+    const auto refusal = CheckRoleTenancy(in);
+    ASSERT_TRUE(refusal);
+    EXPECT_EQ(refusal->reason, "ConflictingResource");
+  }
+}
+
+TEST(CheckRoleTenancyTest, InRolesOnlyThisNamespacesAndTheServersGrantableRoles) {
+  auto in = Tenancy();
+  in.server.grantable_roles = std::vector<std::string>{"pg_read_all_stats"};
+  in.in_roles["shop_readers"] =
+      sql::ObservedRole{.name = "shop_readers", .comment = "tenantdb:shop/DatabaseRole/readers"};
+  in.in_roles["pg_read_all_stats"] = sql::ObservedRole{.name = "pg_read_all_stats"};
+  EXPECT_FALSE(CheckRoleTenancy(in));
+  for (const auto& bad : std::vector<sql::ObservedRole>{
+           {.name = "teamb_owner", .comment = "tenantdb:team-b/Database/orders"},
+           {.name = "tenantdb_admin"},
+           {.name = "pg_execute_server_program"},
+           {.name = "pg_write_server_files"},
+           {.name = "dba", .superuser = true}}) {
+    SCOPED_TRACE(bad.name);
+    auto attempt = in;
+    attempt.in_roles[bad.name] = bad;
+    const auto refusal = CheckRoleTenancy(attempt);
+    ASSERT_TRUE(refusal);
+    EXPECT_EQ(refusal->reason, "RoleNotAllowed");
+    EXPECT_EQ(refusal->message.find("team-b"), std::string::npos) << refusal->message;
+  }
 }
 
 }  // namespace

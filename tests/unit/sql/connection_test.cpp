@@ -18,7 +18,16 @@ TEST(ConninfoTest, QuotesEveryValueSoNothingCanBeInjected) {
   EXPECT_EQ(ToConninfo(p),
             "host='db.example' port='6543' user='admin' "
             "password='it\\'s a \\\\ secret\\' dbname=\\'other' dbname='app' sslmode='require' "
-            "application_name='tenantdb' connect_timeout='10'");
+            "application_name='tenantdb' connect_timeout='10' "
+            "options='-csearch_path=pg_catalog'");
+}
+
+TEST(ConninfoTest, SearchPathIsPinnedUnlessAskedOtherwise) {
+  ConnectionParams p;
+  p.host = "h";
+  EXPECT_NE(ToConninfo(p).find("options='-csearch_path=pg_catalog'"), std::string::npos);
+  p.pin_search_path = false;
+  EXPECT_EQ(ToConninfo(p).find("options="), std::string::npos);
 }
 
 TEST(ConninfoTest, DescriptionForLogsHasNoPassword) {

@@ -93,7 +93,10 @@ admin_secret_is_real() {
     [[ $(secret_key tenantdb-system tenantdb-admin username) == "$TENANTDB_PG_ADMIN_USER" ]] &&
     [[ $(secret_key tenantdb-system tenantdb-admin password) == "$TENANTDB_PG_ADMIN_PASSWORD" ]]
 }
-metrics_answer() { curl -fsS "http://$METRICS_ADDR/metrics" | grep -q '^tenantdb_'; }
+metrics_answer() {  # (read whole first: grep -q leaving early would fail curl under pipefail)
+  local body
+  body=$(curl -fsS "http://$METRICS_ADDR/metrics") && grep -q '^tenantdb_' <<<"$body"
+}
 
 # --- README.md, "A 5-minute tour" -------------------------------------------------------------
 after_readme_crds() {

@@ -9,8 +9,9 @@
 # below), with `set -euo pipefail`: any failing command fails the test, naming its block. After
 # each block, the checks of tests/e2e/tour/checks.sh for that block (after_<doc>_<NAME>) assert
 # what the block's comments promise, from the end state (catalog, objects, a login with only the
-# credentials Secret) and from what the commands printed. A check-list block that is missing
-# from a document fails the test.
+# credentials Secret) and from what the commands printed. A block named in this script's lists
+# below (so its checks must run) that is missing from its document fails the test. PostgreSQL 15
+# only (no `pg-versions: 18`): the tours source the env file, whose PG* name 15.
 #
 # What differs from a person's shell, and only this:
 # - Lines that start with `scripts/testenv up` or `scripts/testenv down` are not run (they are
@@ -24,7 +25,9 @@
 # Afterwards (and on any failure) the tours' leftovers are removed: the operator's process group
 # is ended, the objects' finalizers are released and namespaces quickstart, opengate-iam,
 # keycloak-django, mozhno, rack-gateway and ory, DatabaseServer default and Secret
-# tenantdb-system/tenantdb-admin deleted, and the tours' databases and roles dropped.
+# tenantdb-system/tenantdb-admin deleted, the tours' databases and roles dropped, and the
+# operator's log the tours write ($TENANTDB_TESTENV_DIR/logs/tenantdb.log; its tail is shown
+# when a document fails) removed.
 source "$(dirname "$0")/lib.sh"
 : "${TENANTDB_BIN:?}" "${TENANTDB_OPERATOR_KUBECONFIG:?}" "${TENANTDB_ENV_FILE:?}" "${TENANTDB_TESTENV_DIR:?}"
 for t in psql curl python3; do command -v "$t" >/dev/null || { fail "$t is not on PATH"; exit 1; }; done

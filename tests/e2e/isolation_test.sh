@@ -173,15 +173,16 @@ hole() {  # records that an attempt got through (the evidence for the issue note
   printf '     HOLE: %s\n' "$*" >&2
 }
 
-# Everything of team B that an attack could change, as the harness superuser sees it.
+# Everything of team B that an attack could change, as the harness superuser sees it (oids: a
+# role or database dropped and made again by team B's own reconcile is a change too).
 b_roles_sql="'$b_owner', '$b_mig', '$b_app'"
 snap_b() {
   {
-    psql_su -c "SELECT 'database ' || datname || ' owner=' || pg_catalog.pg_get_userbyid(datdba) || ' comment=' || coalesce(pg_catalog.shobj_description(oid, 'pg_database'), '-') FROM pg_catalog.pg_database WHERE datname = '$b_db'"
+    psql_su -c "SELECT 'database ' || datname || ' oid=' || oid || ' owner=' || pg_catalog.pg_get_userbyid(datdba) || ' comment=' || coalesce(pg_catalog.shobj_description(oid, 'pg_database'), '-') FROM pg_catalog.pg_database WHERE datname = '$b_db'"
     DB=$b_db psql_su -c "SELECT 'table ' || schemaname || '.' || tablename || ' owner=' || tableowner FROM pg_catalog.pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"
     DB=$b_db psql_su -c "SELECT 'orders rows=' || count(*) || ' md5=' || md5(coalesce(string_agg(o::text, ';' ORDER BY o.id), '')) FROM public.orders o"
     DB=$b_db psql_su -c "SELECT 'notes rows=' || count(*) || ' md5=' || md5(coalesce(string_agg(n::text, ';' ORDER BY n.id), '')) FROM public.notes n"
-    psql_su -c "SELECT 'role ' || rolname || ' verifier=' || md5(coalesce(rolpassword, '-')) || ' login=' || rolcanlogin || ' super=' || rolsuper || ' createrole=' || rolcreaterole || ' createdb=' || rolcreatedb || ' connlimit=' || rolconnlimit || ' until=' || coalesce(rolvaliduntil::text, '-') || ' comment=' || coalesce(pg_catalog.shobj_description(oid, 'pg_authid'), '-') FROM pg_catalog.pg_authid WHERE rolname IN ($b_roles_sql, '$admin') ORDER BY 1"
+    psql_su -c "SELECT 'role ' || rolname || ' oid=' || oid || ' verifier=' || md5(coalesce(rolpassword, '-')) || ' login=' || rolcanlogin || ' super=' || rolsuper || ' createrole=' || rolcreaterole || ' createdb=' || rolcreatedb || ' connlimit=' || rolconnlimit || ' until=' || coalesce(rolvaliduntil::text, '-') || ' comment=' || coalesce(pg_catalog.shobj_description(oid, 'pg_authid'), '-') FROM pg_catalog.pg_authid WHERE rolname IN ($b_roles_sql, '$admin') ORDER BY 1"
     psql_su -c "SELECT 'membership ' || pg_catalog.pg_get_userbyid(roleid) || ' > ' || pg_catalog.pg_get_userbyid(member) || ' admin_option=' || admin_option FROM pg_catalog.pg_auth_members WHERE roleid IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname IN ($b_roles_sql, '$admin')) OR member IN (SELECT oid FROM pg_catalog.pg_roles WHERE rolname IN ($b_roles_sql)) ORDER BY 1"
     psql_su -c "SELECT 'setting ' || r.rolname || ' in ' || coalesce(d.datname, '-') || ': ' || array_to_string(s.setconfig, ',') FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = s.setrole LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE r.rolname IN ($b_roles_sql) ORDER BY 1"
   } 2>&1 || true
@@ -580,8 +581,8 @@ fi
 
 # --- 6. search_path hijack ------------------------------------------------------------------------------
 if want 6; then
-  cur="6 search_path hijack"
-  echo "--- $cur: planting"
+  # begin before planting: a resync right after the planting already runs what was planted.
+  begin "6 search_path hijack"
   pwn_sql=$tmp/plant.sql
   cat >"$pwn_sql" <<SQL
 CREATE TABLE public.pwned (who text, via text);
@@ -620,7 +621,7 @@ SQL
     as_role $nsa migrator-credentials -f "$pwn_sql"
   check "$cur: team A's Owner credentials set its owner role's search_path" \
     as_role $nsa migrator-credentials -c "ALTER ROLE $a_owner SET search_path = evil, public"
-  begin "$cur: reconciles of team A's Database and DatabaseRoles"
+  echo "     (reconciles of team A's Database and DatabaseRoles: a spec change, annotations, a new role)"
   kubectl -n $nsa annotate database shop --overwrite tenantdb-test/poke="$SECONDS" >/dev/null
   kubectl -n $nsa patch database shop --type=merge -p '{"spec":{"connectionLimit":50}}' >/dev/null
   kubectl -n $nsa annotate databaserole migrator --overwrite tenantdb-test/poke="$SECONDS" >/dev/null
@@ -697,6 +698,13 @@ else
   fail "$cur: status messages of team A's objects name $nsb: $leaks"
 fi
 check "$cur: the admin role's password is the one the platform set" test "$(admin_pw)" = "$admin_pw0"
+events=$(kubectl -n $nsa get events -o jsonpath='{range .items[*]}{.involvedObject.name}: {.message}{"\n"}{end}' 2>/dev/null |
+  grep -E "(^|[^-a-z0-9])$nsb([^-a-z0-9]|\$)" || true)
+if [[ -z $events ]]; then
+  pass "$cur: no Event about team A's objects names team B's namespace"
+else
+  fail "$cur: Events about team A's objects name $nsb: $events"
+fi
 
 echo "--- PostgreSQL $major: setup ${setup_secs}s, total ${SECONDS}s"
 if [[ -s $evidence ]]; then

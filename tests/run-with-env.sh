@@ -23,6 +23,8 @@ if [[ ! -f $env_file ]]; then
   echo "run-with-env: $env_file is missing: scripts/testenv up did not run or failed" >&2
   exit 1
 fi
+# Absolute: `. name` would search PATH for a bare name, and tests that cd need it as well.
+env_file=$(realpath "$env_file")
 set -a
 # shellcheck disable=SC1090
 . "$env_file"

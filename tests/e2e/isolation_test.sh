@@ -698,6 +698,8 @@ else
   fail "$cur: status messages of team A's objects name $nsb: $leaks"
 fi
 check "$cur: the admin role's password is the one the platform set" test "$(admin_pw)" = "$admin_pw0"
+check "$cur: team A's Owner Secret cannot connect to team B's database" \
+  fails_with 'permission denied for database|CONNECT privilege' a_reads_b $nsa migrator-credentials
 events=$(kubectl -n $nsa get events -o jsonpath='{range .items[*]}{.involvedObject.name}: {.message}{"\n"}{end}' 2>/dev/null |
   grep -E "(^|[^-a-z0-9])$nsb([^-a-z0-9]|\$)" || true)
 if [[ -z $events ]]; then

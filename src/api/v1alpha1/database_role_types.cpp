@@ -250,6 +250,8 @@ Expected<void> Decode(const Json& j, const std::string& path, DatabaseRoleStatus
   TENANTDB_TRY_VOID(DecodeField(j, path, "secretName", out.secret_name));
   TENANTDB_TRY_VOID(DecodeField(j, path, "activeLogin", out.active_login));
   TENANTDB_TRY_VOID(DecodeField(j, path, "passwordChangedAt", out.password_changed_at));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "server", out.server));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "databaseName", out.database_name));
   return {};
 }
 
@@ -261,6 +263,8 @@ Json Encode(const DatabaseRoleStatus& value) {
   EncodeField(j, "secretName", value.secret_name);
   EncodeField(j, "activeLogin", value.active_login);
   EncodeField(j, "passwordChangedAt", value.password_changed_at);
+  EncodeField(j, "server", value.server);
+  EncodeField(j, "databaseName", value.database_name);
   return j;
 }
 

@@ -121,6 +121,11 @@ struct DatabaseRoleStatus {
   std::optional<std::string> role_name;
   std::optional<std::string> secret_name;
   std::optional<std::string> active_login;  // the login role the Secret names
+  // Where the role lives, as last reconciled: the DatabaseServer and the PostgreSQL database of
+  // spec.databaseRef. Lets the finalizer find the role after its Database object is gone (a whole
+  // namespace deleted at once); it still checks every marker on the server before it drops.
+  std::optional<std::string> server;
+  std::optional<std::string> database_name;
   std::optional<Timestamp> password_changed_at;
   bool operator==(const DatabaseRoleStatus&) const = default;
 };

@@ -320,6 +320,7 @@ Expected<std::chrono::seconds> RoleReconciler::Converge(const json& obj,
   const std::string marker = Marker(ns, kDatabaseRoleKind, role.metadata.name);
   TENANTDB_TRY_VOID(CheckTenancy(role, db, server, outcome.database_name, owner, marker,
                                  observed.role, params.user, *session));
+  outcome.server_name = server_name;
   if (observed.role) {
     TENANTDB_TRY(observed.privileges, sql::ReadPrivileges(*session, role_name));
     TENANTDB_TRY(observed.default_privileges, sql::ReadDefaultPrivileges(*session, role_name));
@@ -548,20 +549,27 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
     Event(obj, "Warning", v1::reason::kDeleting, note);
   };
   const std::string left = "role \"" + *role_name + "\" (and its login roles _a/_b, if any)";
-  const auto db_obj = databases_.Get(ns, role.spec.database_ref.name);
-  if (!db_obj) {
+  // Where the role lives: from its Database, or, once that is gone (a namespace deleted at once),
+  // from what the last reconcile recorded in status. Either way every marker is checked below.
+  std::string server_name;
+  std::string database;
+  if (const auto db_obj = databases_.Get(ns, role.spec.database_ref.name)) {
+    v1::Database db;
+    TENANTDB_TRY_VOID(v1::Decode(*db_obj, "", db));
+    v1::ApplyDefaults(db);
+    TENANTDB_TRY(database, v1::EffectiveDatabaseName(db));
+    server_name = v1::EffectiveServerName(db);
+  } else if (role.status.server && role.status.database_name) {
+    server_name = *role.status.server;
+    database = *role.status.database_name;
+  } else {
     warn("Database " + ns + "/" + role.spec.database_ref.name +
-         " no longer exists, so tenantdb cannot tell which server holds the role: " + left +
-         " was left on the server; drop it by hand.");
+         " no longer exists and the role was never reconciled, so tenantdb cannot tell which "
+         "server holds it: " + left + " was left on the server, if it exists; drop it by hand.");
     return runtime::Result{};
   }
-  v1::Database db;
-  TENANTDB_TRY_VOID(v1::Decode(*db_obj, "", db));
-  v1::ApplyDefaults(db);
-  TENANTDB_TRY(const std::string database, v1::EffectiveDatabaseName(db));
-  TENANTDB_TRY(const std::string owner, v1::EffectiveOwner(db));
-  TENANTDB_TRY(auto login, LogInForCleanup(servers_, kube_, settings_.ca_dir,
-                                           v1::EffectiveServerName(db), left, warn));
+  TENANTDB_TRY(auto login,
+               LogInForCleanup(servers_, kube_, settings_.ca_dir, server_name, left, warn));
   if (!login) {
     return runtime::Result{};
   }
@@ -596,19 +604,26 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
          "), so it is not tenantdb's to drop; it was left on the server.");
     return runtime::Result{};
   }
+  // REASSIGN OWNED moves the role's objects to the database's owner, in that database: the
+  // database and its owner must carry the marker of the Database of spec.databaseRef, or nothing
+  // is reassigned nor dropped there.
+  std::string owner;
   if (!target_database.empty()) {
-    // REASSIGN OWNED moves the role's objects to the owner, in the Database's own database: both
-    // must carry the Database's marker, or nothing is reassigned nor dropped there.
-    const std::string db_marker = Marker(ns, kDatabaseKind, db.metadata.name);
+    const std::string db_marker = Marker(ns, kDatabaseKind, role.spec.database_ref.name);
     TENANTDB_TRY(const auto observed_db, sql::ReadDatabase(**session, target_database));
-    TENANTDB_TRY(const auto owner_role, sql::ReadRole(**session, owner));
+    std::optional<sql::ObservedRole> owner_role;
+    if (observed_db) {
+      TENANTDB_TRY(owner_role, sql::ReadRole(**session, observed_db->owner));
+    }
     if (!observed_db || HolderOf(observed_db->comment, db_marker) != Holder::kThis ||
         !owner_role || HolderOf(owner_role->comment, db_marker) != Holder::kThis) {
       warn("Did not drop " + left + ": PostgreSQL database \"" + target_database +
-           "\" or role \"" + owner + "\" does not carry the marker of Database " + ns + "/" +
-           db.metadata.name + ", so nothing was reassigned or dropped; drop the role by hand.");
+           "\" or its owner does not carry the marker of Database " + ns + "/" +
+           role.spec.database_ref.name +
+           ", so nothing was reassigned or dropped; drop the role by hand.");
       return runtime::Result{};
     }
+    owner = observed_db->owner;
   }
   // The login roles of AlternatingUsers (marked members of the role) first, then the role itself.
   std::map<std::string, sql::ObservedRole> existing{{*role_name, *observed}};

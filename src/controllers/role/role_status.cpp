@@ -26,6 +26,10 @@ v1::DatabaseRoleStatus ComputeRoleStatus(const v1::DatabaseRole& role, const Rol
   if (!o.role_name.empty()) {
     status.role_name = o.role_name;
   }
+  if (!o.server_name.empty() && !o.database_name.empty()) {
+    status.server = o.server_name;
+    status.database_name = o.database_name;
+  }
   if (!o.secret_name.empty() && o.secret_written) {
     status.secret_name = o.secret_name;
     status.active_login = o.active_login.empty() ? o.role_name : o.active_login;

@@ -16,6 +16,7 @@ struct RoleOutcome {
   std::string role_name;                     // effective role name ("" when not known)
   std::string secret_name;                   // effective Secret name ("" when not known)
   std::string database_name;                 // the PostgreSQL database
+  std::string server_name;                   // its DatabaseServer
   std::string privileges;                    // the preset, e.g. "ReadOnly"
   bool secret_written = false;               // the credentials Secret is in place
   std::string active_login;                  // the login the Secret names ("": role_name)
@@ -28,7 +29,7 @@ struct RoleOutcome {
 // nothing failed; GrantTargetMissing (Stalled) naming every missing target; otherwise the
 // error's reason (transient/conflict: Reconciling; the rest: Stalled); the Ready message names
 // the retiring logins (AlternatingUsers) without their session counts, so that it does not change
-// on every resync. roleName, secretName,
+// on every resync. roleName, secretName, server, databaseName,
 // activeLogin and passwordChangedAt are kept from the previous status when this visit did not
 // learn them.
 api::v1alpha1::DatabaseRoleStatus ComputeRoleStatus(const api::v1alpha1::DatabaseRole& role,

@@ -22,6 +22,7 @@ RoleOutcome Done() {
   return {.role_name = "shop_app",
           .secret_name = "app-credentials",
           .database_name = "shop",
+          .server_name = "default",
           .privileges = "ReadOnly",
           .secret_written = true,
           .password_changed_at = T(0)};
@@ -38,6 +39,9 @@ TEST(ComputeRoleStatusTest, ReconciledIsReadyWithFacts) {
   EXPECT_EQ(s.role_name, "shop_app");
   EXPECT_EQ(s.secret_name, "app-credentials");
   EXPECT_EQ(s.active_login, "shop_app");
+  // Where the role lives, for a finalizer that runs after the Database is gone.
+  EXPECT_EQ(s.server, "default");
+  EXPECT_EQ(s.database_name, "shop");
   EXPECT_EQ(s.password_changed_at, T(0));
   EXPECT_EQ(v1::FindStatusCondition(s.conditions, v1::kReconciling), nullptr);
 }
@@ -140,6 +144,20 @@ TEST(ComputeRoleStatusTest, FactsSurviveAFailedVisit) {
   EXPECT_EQ(s.role_name, "shop_app");
   EXPECT_EQ(s.secret_name, "app-credentials");
   EXPECT_EQ(s.password_changed_at, T(0));
+}
+
+TEST(ComputeRoleStatusTest, WhereTheRoleLivesIsRecordedOnlyOnceTheTenancyCheckPassed) {
+  auto refused = Done();
+  refused.server_name.clear();  // the reconciler sets it after CheckTenancy
+  refused.error = Error::Permission("no", "RoleNotAllowed");
+  auto previous = Role(2);
+  previous.status.server = "default";
+  previous.status.database_name = "shop";
+  const auto s = ComputeRoleStatus(previous, refused, T(5));
+  EXPECT_EQ(s.server, "default");  // kept from the last good visit
+  const auto fresh = ComputeRoleStatus(Role(1), refused, T(5));
+  EXPECT_FALSE(fresh.server);
+  EXPECT_FALSE(fresh.database_name);
 }
 
 }  // namespace

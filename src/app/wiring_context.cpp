@@ -15,8 +15,7 @@ bool FaultInjectionPoint(std::string_view point) {
   if (value == nullptr || std::string_view(value) != point) {
     return false;
   }
-  spdlog::warn("Fault injection enabled variable=TENANTDB_TEST_CRASH_AFTER value={}",
-               point);
+  spdlog::warn("Fault injection enabled variable=TENANTDB_TEST_CRASH_AFTER value={}", point);
   return true;
 }
 

@@ -58,9 +58,8 @@ std::string ReconcileLogFields() {
   if (context == nullptr) {
     return {};
   }
-  return "controller=" + context->controller +
-         " namespace=" + context->key.ns + " name=" + context->key.name +
-         " reconcile_id=" + context->reconcile_id;
+  return "controller=" + context->controller + " namespace=" + context->key.ns +
+         " name=" + context->key.name + " reconcile_id=" + context->reconcile_id;
 }
 
 std::string NewReconcileId() {
@@ -154,8 +153,7 @@ void Controller::Start() {
       }
     });
   }
-  spdlog::info("Controller started controller={} workers={}", settings_.name,
-               settings_.workers);
+  spdlog::info("Controller started controller={} workers={}", settings_.name, settings_.workers);
 }
 
 void Controller::Stop() {
@@ -210,8 +208,7 @@ void Controller::Resync() {
   for (const ObjectKey& key : keys) {
     queue_.Add(key);
   }
-  spdlog::debug("Resync enqueued keys controller={} keys={}", settings_.name,
-                keys.size());
+  spdlog::debug("Resync enqueued keys controller={} keys={}", settings_.name, keys.size());
 }
 
 void Controller::ResyncLoop() {

@@ -114,8 +114,7 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
   const std::string object_name = MetaString(regarding, "name");
   const std::string uid = MetaString(regarding, "uid");
   if (kind.empty() || object_name.empty()) {
-    spdlog::warn("Event about an object without kind or name dropped reason={}",
-                 reason);
+    spdlog::warn("Event about an object without kind or name dropped reason={}", reason);
     return;
   }
   const std::string type_name = type == EventType::kWarning ? "Warning" : "Normal";
@@ -211,8 +210,8 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
       return;
     }
     if (patched.error().code != ErrorCode::kNotFound) {
-      spdlog::warn("Event update failed event={} reason={} error={}", event_name,
-                   reason, patched.error().message);
+      spdlog::warn("Event update failed event={} reason={} error={}", event_name, reason,
+                   patched.error().message);
       return;
     }
     // The Event expired on the server (1 h TTL): write it again with its series.
@@ -220,8 +219,8 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
   }
   const Expected<json> created = api_.Create(gvr, event_ns, event);
   if (!created) {
-    spdlog::warn("Event create failed event={} reason={} error={}", event_name,
-                 reason, created.error().message);
+    spdlog::warn("Event create failed event={} reason={} error={}", event_name, reason,
+                 created.error().message);
   }
 }
 

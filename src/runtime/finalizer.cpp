@@ -131,8 +131,7 @@ Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, cons
         }
         return patched.error();
       }
-      spdlog::debug("Finalizer added {} finalizer={}", ReconcileLogFields(),
-                    finalizer_name);
+      spdlog::debug("Finalizer added {} finalizer={}", ReconcileLogFields(), finalizer_name);
       // The next pass sees the finalizer and applies (the patch may not bump generation, so a
       // generation-filtered watch would not bring the key back).
       return Result{.requeue_after = std::chrono::milliseconds::zero()};
@@ -155,8 +154,7 @@ Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, cons
         }
         return patched.error();
       }
-      spdlog::debug("Finalizer removed {} finalizer={}", ReconcileLogFields(),
-                    finalizer_name);
+      spdlog::debug("Finalizer removed {} finalizer={}", ReconcileLogFields(), finalizer_name);
       return cleaned;
     }
   }

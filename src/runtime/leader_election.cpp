@@ -119,8 +119,7 @@ void LeaderElector::ReportHolder(const std::string& holder) {
     last_reported_holder_ = holder;
   }
   if (!holder.empty()) {
-    spdlog::info("Lease holder observed lease={} holder={}", settings_.lease_name,
-                 holder);
+    spdlog::info("Lease holder observed lease={} holder={}", settings_.lease_name, holder);
   }
   if (callbacks_.on_new_leader && !holder.empty()) {
     callbacks_.on_new_leader(holder);
@@ -151,9 +150,8 @@ bool LeaderElector::TryAcquireOrRenew() {
         {"spec", LeaseSpec(record)}};
     const Expected<json> created = api_.Create(gvr, settings_.lease_namespace, lease);
     if (!created) {
-      spdlog::warn("Lease create failed lease={} code={} error={}",
-                   settings_.lease_name, ErrorCodeName(created.error().code),
-                   created.error().message);
+      spdlog::warn("Lease create failed lease={} code={} error={}", settings_.lease_name,
+                   ErrorCodeName(created.error().code), created.error().message);
       return false;
     }
     {
@@ -236,8 +234,7 @@ Expected<void> LeaderElector::Release() {
     return written.error();
   }
   SetLeader(false);
-  spdlog::info("Lease released lease={} identity={}", settings_.lease_name,
-               settings_.identity);
+  spdlog::info("Lease released lease={} identity={}", settings_.lease_name, settings_.identity);
   return {};
 }
 
@@ -266,14 +263,13 @@ void LeaderElector::Run(std::stop_token stop) {
     spdlog::error(
         "Invalid leader election settings lease={} lease_duration_s={} renew_deadline_s={} "
         "retry_period_s={}",
-        settings_.lease_name, settings_.lease_duration.count(),
-        settings_.renew_deadline.count(), settings_.retry_period.count());
+        settings_.lease_name, settings_.lease_duration.count(), settings_.renew_deadline.count(),
+        settings_.retry_period.count());
     lost();
     return;
   }
-  spdlog::info("Leader election started lease={} namespace={} identity={}",
-               settings_.lease_name, settings_.lease_namespace,
-               settings_.identity);
+  spdlog::info("Leader election started lease={} namespace={} identity={}", settings_.lease_name,
+               settings_.lease_namespace, settings_.identity);
   while (!TryAcquireOrRenew()) {
     if (SleepUntil(clock_.SteadyNow() + settings_.retry_period, stop)) {
       return;
@@ -285,8 +281,7 @@ void LeaderElector::Run(std::stop_token stop) {
     }
     return;
   }
-  spdlog::info("Became leader lease={} identity={}", settings_.lease_name,
-               settings_.identity);
+  spdlog::info("Became leader lease={} identity={}", settings_.lease_name, settings_.identity);
   if (callbacks_.on_started_leading) {
     callbacks_.on_started_leading();
   }

@@ -541,7 +541,8 @@ RenderedAction Render(const SqlAction& action) {
                          (a.allow ? "true" : "false"));
           },
           [](const CommentOnRole& a) {
-            return Plain("COMMENT ON ROLE " + QuoteIdent(a.role) + " IS " + QuoteLiteral(a.comment));
+            return Plain("COMMENT ON ROLE " + QuoteIdent(a.role) + " IS " +
+                         QuoteLiteral(a.comment));
           },
           [](const AlterDatabaseOwner& a) {
             return Plain("ALTER DATABASE " + QuoteIdent(a.name) + " OWNER TO " +

@@ -98,11 +98,12 @@ Expected<std::optional<ObservedDatabase>> ReadDatabase(SqlExecutor& session,
                                                        const std::string& name) {
   TENANTDB_TRY(
       Rows rows,
-      session.Query({"SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba), "
-                     "pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
-                     "d.datconnlimit, pg_catalog.shobj_description(d.oid, 'pg_database'), d.datallowconn "
-                     "FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) $1::name",
-                     {name}}));
+      session.Query(
+          {"SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba), "
+           "pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
+           "d.datconnlimit, pg_catalog.shobj_description(d.oid, 'pg_database'), d.datallowconn "
+           "FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) $1::name",
+           {name}}));
   if (rows.empty()) {
     return std::optional<ObservedDatabase>();
   }
@@ -147,11 +148,12 @@ Expected<std::vector<std::string>> ListDatabases(SqlExecutor& session) {
 }
 
 Expected<std::vector<ObservedExtension>> ReadExtensions(SqlExecutor& session) {
-  TENANTDB_TRY(Rows rows, session.Query({"SELECT e.extname, e.extversion, n.nspname "
-                                         "FROM pg_catalog.pg_extension e "
-                                         "JOIN pg_catalog.pg_namespace n "
-                                         "ON n.oid OPERATOR(pg_catalog.=) e.extnamespace ORDER BY 1",
-                                         {}}));
+  TENANTDB_TRY(Rows rows,
+               session.Query({"SELECT e.extname, e.extversion, n.nspname "
+                              "FROM pg_catalog.pg_extension e "
+                              "JOIN pg_catalog.pg_namespace n "
+                              "ON n.oid OPERATOR(pg_catalog.=) e.extnamespace ORDER BY 1",
+                              {}}));
   if (!HasColumns(rows, 3)) {
     return BadRow("pg_extension");
   }
@@ -233,9 +235,10 @@ Expected<std::optional<ObservedRole>> ReadRole(SqlExecutor& session, const std::
 
   if (Bool(r, 8)) {
     // Only superusers (and roles granted SELECT on pg_authid) get here; see catalog.h.
-    TENANTDB_TRY(Rows pw, session.Query({"SELECT rolpassword IS NOT NULL FROM "
-                                         "pg_catalog.pg_authid WHERE rolname OPERATOR(pg_catalog.=) $1::name",
-                                         {name}}));
+    TENANTDB_TRY(Rows pw, session.Query(
+                              {"SELECT rolpassword IS NOT NULL FROM "
+                               "pg_catalog.pg_authid WHERE rolname OPERATOR(pg_catalog.=) $1::name",
+                               {name}}));
     role.has_password = !pw.empty() && Bool(pw.front(), 0);
   }
 
@@ -247,32 +250,34 @@ Expected<std::optional<ObservedRole>> ReadRole(SqlExecutor& session, const std::
       "COALESCE((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'set_option')::bool, true) "
       "AND COALESCE((pg_catalog.to_jsonb(m) OPERATOR(pg_catalog.->>) 'inherit_option')::bool, "
       "true)";
-  TENANTDB_TRY(Rows membership,
-               session.Query({"SELECT DISTINCT 'of', r.rolname FROM pg_catalog.pg_auth_members m "
-                              "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid "
-                              "JOIN pg_catalog.pg_roles me ON me.oid OPERATOR(pg_catalog.=) m.member "
-                              "WHERE me.rolname OPERATOR(pg_catalog.=) $1::name AND " +
-                                  std::string(kUsable) +
-                                  " UNION "
-                                  "SELECT 'has', r.rolname FROM pg_catalog.pg_auth_members m "
-                                  "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.member "
-                                  "JOIN pg_catalog.pg_roles me ON me.oid OPERATOR(pg_catalog.=) m.roleid "
-                                  "WHERE me.rolname OPERATOR(pg_catalog.=) $1::name AND " +
-                                  std::string(kUsable) + " ORDER BY 1, 2",
-                              {name}}));
+  TENANTDB_TRY(
+      Rows membership,
+      session.Query({"SELECT DISTINCT 'of', r.rolname FROM pg_catalog.pg_auth_members m "
+                     "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.roleid "
+                     "JOIN pg_catalog.pg_roles me ON me.oid OPERATOR(pg_catalog.=) m.member "
+                     "WHERE me.rolname OPERATOR(pg_catalog.=) $1::name AND " +
+                         std::string(kUsable) +
+                         " UNION "
+                         "SELECT 'has', r.rolname FROM pg_catalog.pg_auth_members m "
+                         "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) m.member "
+                         "JOIN pg_catalog.pg_roles me ON me.oid OPERATOR(pg_catalog.=) m.roleid "
+                         "WHERE me.rolname OPERATOR(pg_catalog.=) $1::name AND " +
+                         std::string(kUsable) + " ORDER BY 1, 2",
+                     {name}}));
   for (const Row& m : membership) {
     (Text(m, 0) == "of" ? role.member_of : role.members).push_back(Text(m, 1));
   }
 
-  TENANTDB_TRY(Rows settings,
-               session.Query({"SELECT COALESCE(d.datname, ''), c.setting "
-                              "FROM pg_catalog.pg_db_role_setting s "
-                              "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) s.setrole "
-                              "LEFT JOIN pg_catalog.pg_database d "
-                              "ON d.oid OPERATOR(pg_catalog.=) s.setdatabase "
-                              "CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting) "
-                              "WHERE r.rolname OPERATOR(pg_catalog.=) $1::name ORDER BY 1, 2",
-                              {name}}));
+  TENANTDB_TRY(
+      Rows settings,
+      session.Query({"SELECT COALESCE(d.datname, ''), c.setting "
+                     "FROM pg_catalog.pg_db_role_setting s "
+                     "JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) s.setrole "
+                     "LEFT JOIN pg_catalog.pg_database d "
+                     "ON d.oid OPERATOR(pg_catalog.=) s.setdatabase "
+                     "CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(setting) "
+                     "WHERE r.rolname OPERATOR(pg_catalog.=) $1::name ORDER BY 1, 2",
+                     {name}}));
   for (const Row& s : settings) {
     role.settings.emplace_back(Text(s, 0), Text(s, 1));
   }
@@ -373,13 +378,15 @@ Expected<std::vector<ObservedDefaultPrivilege>> ReadDefaultPrivileges(SqlExecuto
 }
 
 Expected<std::vector<ObservedRelation>> ReadRelations(SqlExecutor& session) {
-  TENANTDB_TRY(const Rows rows,
-               session.Query({"SELECT n.nspname, c.relname, c.relkind::text "
-                              "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-                              "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
-                              "WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f,S}'::\"char\"[]) AND " +
-                                  std::string(kUserSchema) + " ORDER BY 1, 2",
-                              {}}));
+  TENANTDB_TRY(
+      const Rows rows,
+      session.Query(
+          {"SELECT n.nspname, c.relname, c.relkind::text "
+           "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+           "ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+           "WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f,S}'::\"char\"[]) AND " +
+               std::string(kUserSchema) + " ORDER BY 1, 2",
+           {}}));
   if (!HasColumns(rows, 3)) {
     return BadRow("pg_class");
   }
@@ -405,9 +412,10 @@ Expected<int> CountOwnedDatabases(SqlExecutor& session, const std::string& role)
 }
 
 Expected<int> CountSessions(SqlExecutor& session, const std::string& role) {
-  TENANTDB_TRY(Rows rows, session.Query({"SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_stat_activity "
-                                         "WHERE usename OPERATOR(pg_catalog.=) $1::name",
-                                         {role}}));
+  TENANTDB_TRY(Rows rows,
+               session.Query({"SELECT pg_catalog.count(*)::int FROM pg_catalog.pg_stat_activity "
+                              "WHERE usename OPERATOR(pg_catalog.=) $1::name",
+                              {role}}));
   if (rows.size() != 1) {
     return BadRow("pg_stat_activity");
   }

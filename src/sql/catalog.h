@@ -2,10 +2,10 @@
 
 // Observed state of a PostgreSQL server, read from pg_catalog (STYLE.md R2: the "observe" step).
 // The admin's sessions run inside tenants' databases, whose owners can create functions and
-// operators: every query here names pg_catalog's functions and operators explicitly (CVE-2018-1058),
-// on top of the search_path=pg_catalog every session is opened with (sql/connection.h).
-// Each reader takes a session (SqlExecutor); readers of per-database objects (extensions,
-// schemas, privileges, default privileges) need a session connected to that database.
+// operators: every query here names pg_catalog's functions and operators explicitly
+// (CVE-2018-1058), on top of the search_path=pg_catalog every session is opened with
+// (sql/connection.h). Each reader takes a session (SqlExecutor); readers of per-database objects
+// (extensions, schemas, privileges, default privileges) need a session connected to that database.
 // Values are catalog facts, unquoted; nothing here decides anything.
 
 #include <cstdint>

@@ -109,28 +109,34 @@ class SearchPathTest : public ::testing::Test {
       for (const std::string& sql : {
                // Better matches than pg_catalog's left(text, int), lower(text), ... for name
                // arguments: an unqualified call in a session that searches this schema runs them.
-               "CREATE FUNCTION " + schema + ".left(name, integer) RETURNS text LANGUAGE sql AS $$" +
-                   log + "left'); SELECT 'pg'::text $$",
+               "CREATE FUNCTION " + schema +
+                   ".left(name, integer) RETURNS text LANGUAGE sql AS $$" + log +
+                   "left'); SELECT 'pg'::text $$",
                "CREATE FUNCTION " + schema + ".lower(name) RETURNS text LANGUAGE sql AS $$" + log +
                    "lower'); SELECT 'x'::text $$",
-               "CREATE FUNCTION " + schema + ".starts_with(name, text) RETURNS boolean LANGUAGE "
-                   "sql AS $$" + log + "starts_with'); SELECT false $$",
-               "CREATE FUNCTION " + schema + ".pg_get_userbyid(oid) RETURNS name LANGUAGE sql AS $$" +
-                   log + "pg_get_userbyid'); SELECT 'nobody'::name $$",
+               "CREATE FUNCTION " + schema +
+                   ".starts_with(name, text) RETURNS boolean LANGUAGE "
+                   "sql AS $$" +
+                   log + "starts_with'); SELECT false $$",
+               "CREATE FUNCTION " + schema +
+                   ".pg_get_userbyid(oid) RETURNS name LANGUAGE sql AS $$" + log +
+                   "pg_get_userbyid'); SELECT 'nobody'::name $$",
                // oid = integer has no exact match in pg_catalog (only oid = oid): a planted one
                // wins over the implicit cast, as `a.grantee = 0` would have found.
-               "CREATE FUNCTION " + schema + ".eq(oid, integer) RETURNS boolean LANGUAGE sql AS $$" +
-                   log + "='); SELECT true $$",
+               "CREATE FUNCTION " + schema +
+                   ".eq(oid, integer) RETURNS boolean LANGUAGE sql AS $$" + log +
+                   "='); SELECT true $$",
                "CREATE FUNCTION " + schema + ".ne(name, text) RETURNS boolean LANGUAGE sql AS $$" +
                    log + "<>'); SELECT true $$",
-               "CREATE FUNCTION " + schema + ".like(name, text) RETURNS boolean LANGUAGE sql AS $$" +
-                   log + "~~'); SELECT true $$",
-               "CREATE OPERATOR " + schema + ".= (LEFTARG = oid, RIGHTARG = integer, FUNCTION = " +
-                   schema + ".eq)",
-               "CREATE OPERATOR " + schema + ".<> (LEFTARG = name, RIGHTARG = text, FUNCTION = " +
-                   schema + ".ne)",
-               "CREATE OPERATOR " + schema + ".~~ (LEFTARG = name, RIGHTARG = text, FUNCTION = " +
-                   schema + ".like)",
+               "CREATE FUNCTION " + schema +
+                   ".like(name, text) RETURNS boolean LANGUAGE sql AS $$" + log +
+                   "~~'); SELECT true $$",
+               "CREATE OPERATOR " + schema +
+                   ".= (LEFTARG = oid, RIGHTARG = integer, FUNCTION = " + schema + ".eq)",
+               "CREATE OPERATOR " + schema +
+                   ".<> (LEFTARG = name, RIGHTARG = text, FUNCTION = " + schema + ".ne)",
+               "CREATE OPERATOR " + schema +
+                   ".~~ (LEFTARG = name, RIGHTARG = text, FUNCTION = " + schema + ".like)",
            }) {
         plant.push_back({sql, {}});
       }
@@ -138,8 +144,8 @@ class SearchPathTest : public ::testing::Test {
     plant.push_back({"ALTER DATABASE " + db_ + " SET search_path = public, evil", {}});
     ASSERT_OK(tdb->ExecuteInTransaction(plant));
     // The worst case beyond a tenant's reach: the admin role's own setting in that database.
-    ASSERT_OK(Exec(*su, "ALTER ROLE " + admin_ + " IN DATABASE " + db_ +
-                           " SET search_path = evil, public"));
+    ASSERT_OK(Exec(
+        *su, "ALTER ROLE " + admin_ + " IN DATABASE " + db_ + " SET search_path = evil, public"));
   }
 
   void TearDown() override {
@@ -154,8 +160,9 @@ class SearchPathTest : public ::testing::Test {
   std::string Hijacks() {
     auto su = Connect(Super(db_));
     const std::string out =
-        Scalar(*su, "SELECT coalesce(string_agg(who || ':' || what, ',' ORDER BY what), '') "
-                    "FROM public.hijacked");
+        Scalar(*su,
+               "SELECT coalesce(string_agg(who || ':' || what, ',' ORDER BY what), '') "
+               "FROM public.hijacked");
     EXPECT_TRUE(Exec(*su, "TRUNCATE public.hijacked").has_value());
     return out;
   }
@@ -218,18 +225,18 @@ TEST_F(SearchPathTest, NoPlantRunsInTheOperatorsSessions) {
            CreateSchema{.database = db_, .name = "app", .owner = tenant_},
            CreateExtension{.database = db_, .name = "citext", .schema = "public"},
            GrantPrivileges{.database = db_,
-                           .target = PrivilegeTarget::kAllTablesInSchema,
-                           .schema = "public",
-                           .object = {},
-                           .privileges = {"SELECT"},
-                           .grantee = "PUBLIC"},
+           .target = PrivilegeTarget::kAllTablesInSchema,
+           .schema = "public",
+           .object = {},
+           .privileges = {"SELECT"},
+           .grantee = "PUBLIC"},
            AlterDefaultPrivileges{.database = db_,
-                                  .for_role = tenant_,
-                                  .schema = "public",
-                                  .objects = DefaultPrivilegeObject::kTables,
-                                  .privileges = {"SELECT"},
-                                  .grantee = "PUBLIC",
-                                  .grant = true},
+           .for_role = tenant_,
+           .schema = "public",
+           .objects = DefaultPrivilegeObject::kTables,
+           .privileges = {"SELECT"},
+           .grantee = "PUBLIC",
+           .grant = true},
        }) {
     const auto rendered = RenderChecked(action);
     ASSERT_OK(rendered);

@@ -44,9 +44,9 @@ void ValidateNameList(const std::optional<std::vector<std::string>>& names,
     const std::string path = IndexPath(field, i);
     const std::string& name = (*names)[i];
     if (!valid(name)) {
-      errors.push_back({path, "\"" + name + "\" is not a valid name (lower-case letters, digits, '_'" +
-                                  std::string(valid == IsExtensionName ? ", '-'" : "") +
-                                  "; 1-63 bytes)"});
+      errors.push_back(
+          {path, "\"" + name + "\" is not a valid name (lower-case letters, digits, '_'" +
+                     std::string(valid == IsExtensionName ? ", '-'" : "") + "; 1-63 bytes)"});
     } else if (!seen.insert(name).second) {
       errors.push_back({path, "duplicate \"" + name + "\""});
     }

@@ -11,7 +11,6 @@ constexpr std::string_view kLocaleChars =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-";
 constexpr std::size_t kMaxListItems = 64;
 
-
 Error ComputedNameError(std::string_view what, const std::string& computed, std::string_view rule,
                         std::string_view field) {
   return Error::Invalid("the default " + std::string(what) + " \"" + computed + "\" " +

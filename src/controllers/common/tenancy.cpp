@@ -10,10 +10,10 @@ namespace v1 = api::v1alpha1;
 namespace {
 
 constexpr std::array<std::string_view, 21> kTrustedExtensions = {
-    "btree_gin", "btree_gist", "citext",          "cube",            "dict_int", "fuzzystrmatch",
-    "hstore",    "intarray",   "isn",             "lo",              "ltree",    "pg_trgm",
-    "pgcrypto",  "plpgsql",    "seg",             "tablefunc",       "tcn",      "tsm_system_rows",
-    "tsm_system_time",         "unaccent",        "uuid-ossp"};
+    "btree_gin",       "btree_gist", "citext",   "cube",      "dict_int", "fuzzystrmatch",
+    "hstore",          "intarray",   "isn",      "lo",        "ltree",    "pg_trgm",
+    "pgcrypto",        "plpgsql",    "seg",      "tablefunc", "tcn",      "tsm_system_rows",
+    "tsm_system_time", "unaccent",   "uuid-ossp"};
 
 bool Listed(const std::optional<std::vector<std::string>>& list, std::string_view name) {
   return list && std::find(list->begin(), list->end(), name) != list->end();
@@ -96,8 +96,9 @@ std::optional<Refusal> RefuseMembership(const std::string& name,
   }
   const bool grantable = Listed(server.grantable_roles, name);
   if (!grantable && name.starts_with("pg_")) {
-    return Refusal{reason, what + ", a built-in role that the server does not list in "
-                                  "spec.grantableRoles" +
+    return Refusal{reason, what +
+                               ", a built-in role that the server does not list in "
+                               "spec.grantableRoles" +
                                fix};
   }
   if (grantable) {
@@ -105,8 +106,9 @@ std::optional<Refusal> RefuseMembership(const std::string& name,
   }
   if (!role) {
     return Refusal{std::string(v1::reason::kDependencyNotReady),
-                   what + ", which does not exist (yet): create the DatabaseRole or Database it "
-                          "belongs to, or remove it from spec.inRoles."};
+                   what +
+                       ", which does not exist (yet): create the DatabaseRole or Database it "
+                       "belongs to, or remove it from spec.inRoles."};
   }
   if (!MarkedForNamespace(role->comment, ns)) {
     return Refusal{reason, what + ", which tenantdb does not manage for this namespace" + fix};
@@ -117,25 +119,26 @@ std::optional<Refusal> RefuseMembership(const std::string& name,
 std::optional<Refusal> RefuseRoleAdoption(const sql::ObservedRole& role, bool adopt,
                                           const v1::DatabaseServerSpec& server,
                                           std::string_view admin_user, std::string_view field) {
-  const std::string exists = "PostgreSQL role " + Quoted(role.name) +
-                             " (" + std::string(field) +
+  const std::string exists = "PostgreSQL role " + Quoted(role.name) + " (" + std::string(field) +
                              ") already exists and was not created by tenantdb for this object";
   if (!adopt) {
-    return Refusal{std::string(v1::reason::kConflictingResource),
-                   exists + "; nothing was changed. Choose another name" +
-                       (AdoptionAllowed(server)
-                            ? std::string(", or set spec.adopt: true to take it over.")
-                            : std::string(".")) };
+    return Refusal{
+        std::string(v1::reason::kConflictingResource),
+        exists + "; nothing was changed. Choose another name" +
+            (AdoptionAllowed(server) ? std::string(", or set spec.adopt: true to take it over.")
+                                     : std::string("."))};
   }
   if (!AdoptionAllowed(server)) {
     return Refusal{std::string(v1::reason::kAdoptionNotAllowed),
-                   exists + "; the DatabaseServer does not allow adoption (spec.allowAdoption). "
-                            "Choose another name, or ask the platform team to allow adoption."};
+                   exists +
+                       "; the DatabaseServer does not allow adoption (spec.allowAdoption). "
+                       "Choose another name, or ask the platform team to allow adoption."};
   }
   if (role.name == admin_user || role.name.starts_with("pg_") || IsPrivilegedRole(role)) {
     return Refusal{std::string(v1::reason::kConflictingResource),
-                   exists + " and is a built-in, admin or privileged role, which is never "
-                            "adopted; nothing was changed. Choose another name."};
+                   exists +
+                       " and is a built-in, admin or privileged role, which is never "
+                       "adopted; nothing was changed. Choose another name."};
   }
   return std::nullopt;
 }

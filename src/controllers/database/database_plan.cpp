@@ -131,13 +131,15 @@ std::optional<Refusal> CheckSchemaOwners(const DesiredDatabase& desired,
         "spec.schemas[" + schema.name + "].owner names role \"" + schema.owner + "\"";
     if (!exists) {
       return Refusal{std::string(v1::reason::kDependencyNotReady),
-                     what + ", which does not exist (yet): create its DatabaseRole, or leave the "
-                            "owner unset (the database owner)."};
+                     what +
+                         ", which does not exist (yet): create its DatabaseRole, or leave the "
+                         "owner unset (the database owner)."};
     }
     if (!MarkedForNamespace(it->second->comment, desired.ns) || IsPrivilegedRole(*it->second)) {
       return Refusal{std::string(v1::reason::kRoleNotAllowed),
-                     what + ", which tenantdb does not manage for this namespace: name a role of "
-                            "a DatabaseRole of this namespace, or leave the owner unset."};
+                     what +
+                         ", which tenantdb does not manage for this namespace: name a role of "
+                         "a DatabaseRole of this namespace, or leave the owner unset."};
     }
   }
   return std::nullopt;
@@ -438,19 +440,20 @@ Ownership ClassifyOwnership(const DesiredDatabase& desired,
 
 DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& observed) {
   DatabasePlan plan;
-  const Ownership ownership =
-      ClassifyOwnership(desired, observed.database, observed.owner_role);
+  const Ownership ownership = ClassifyOwnership(desired, observed.database, observed.owner_role);
   if (ownership == Ownership::kConflict) {
     const bool marked = HolderOf(observed.database->comment, desired.marker) == Holder::kOther;
-    const std::string where = "PostgreSQL database \"" + desired.name +
-                              "\" on DatabaseServer \"" + desired.server + "\" already exists";
+    const std::string where = "PostgreSQL database \"" + desired.name + "\" on DatabaseServer \"" +
+                              desired.server + "\" already exists";
     plan.refusal = Refusal{
         std::string(v1::reason::kConflictingResource),
-        marked ? where + " and belongs to another tenantdb object; nothing was changed. Choose "
-                         "another spec.name."
-               : where + " and was not created by tenantdb (it has no tenantdb marker); nothing "
-                         "was changed. Choose another spec.name, or set spec.adopt: true to take "
-                         "it over where the DatabaseServer allows adoption."};
+        marked ? where +
+                     " and belongs to another tenantdb object; nothing was changed. Choose "
+                     "another spec.name."
+               : where +
+                     " and was not created by tenantdb (it has no tenantdb marker); nothing "
+                     "was changed. Choose another spec.name, or set spec.adopt: true to take "
+                     "it over where the DatabaseServer allows adoption."};
     return plan;
   }
   if (auto refusal = CheckOwnerRole(desired, observed)) {
@@ -462,7 +465,8 @@ DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& o
     return plan;
   }
   // An unmarked owner role that passed CheckOwnerRole is adopted: it gets the marker.
-  if (observed.owner_role && HolderOf(observed.owner_role->comment, desired.marker) != Holder::kThis) {
+  if (observed.owner_role &&
+      HolderOf(observed.owner_role->comment, desired.marker) != Holder::kThis) {
     plan.actions.push_back(sql::CommentOnRole{.role = desired.owner, .comment = desired.marker});
   }
   switch (ownership) {

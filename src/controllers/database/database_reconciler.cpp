@@ -205,8 +205,7 @@ Expected<void> DatabaseReconciler::Execute(const json& obj, Sessions& sessions,
     TENANTDB_TRY(sql::RenderedAction rendered, sql::RenderChecked(action));
     const std::string_view kind = sql::ActionKind(action);
     spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), kind, database,
-                 rendered.redacted);
+                 runtime::ReconcileLogFields(), kind, database, rendered.redacted);
     metrics_.CountStatement(kind);
     statements.push_back(std::move(rendered.statement));
   }
@@ -220,8 +219,8 @@ Expected<void> DatabaseReconciler::Execute(const json& obj, Sessions& sessions,
   }
   if (!done) {
     spdlog::info("SQL action failed {} action={} database={} reason={}",
-                 runtime::ReconcileLogFields(), sql::ActionKind(transaction.front()),
-                 database, done.error().reason);
+                 runtime::ReconcileLogFields(), sql::ActionKind(transaction.front()), database,
+                 done.error().reason);
     return done.error();
   }
   for (const sql::SqlAction& action : transaction) {
@@ -391,11 +390,10 @@ Expected<runtime::Result> DatabaseReconciler::Cleanup(const json& obj) {
   // reclaimPolicy Delete. Give up cleanly when the server or its Secret is gone (PITFALLS.md:
   // a finalizer must never wait for something that will not come back).
   const std::string left = pg + " and role \"" + desired->owner + "\"";
-  TENANTDB_TRY(auto login,
-               LogInForCleanup(servers_, kube_, settings_.ca_dir, desired->server, left,
-                               [&](const std::string& note) {
-                                 Event(obj, "Warning", v1::reason::kDeleting, note);
-                               }));
+  TENANTDB_TRY(auto login, LogInForCleanup(servers_, kube_, settings_.ca_dir, desired->server, left,
+                                           [&](const std::string& note) {
+                                             Event(obj, "Warning", v1::reason::kDeleting, note);
+                                           }));
   if (!login) {
     return runtime::Result{};
   }
@@ -450,8 +448,8 @@ Expected<runtime::Result> DatabaseReconciler::Cleanup(const json& obj) {
   if (OwnerRoleIsOurs(*desired, owner)) {
     TENANTDB_TRY(const int owned, sql::CountOwnedDatabases(*admin, desired->owner));
     if (owned == 0) {
-      if (auto dropped = Execute(obj, sessions, desired->name, {sql::DropRole{.role = desired->owner}},
-                                 v1::reason::kDeleting);
+      if (auto dropped = Execute(obj, sessions, desired->name,
+                                 {sql::DropRole{.role = desired->owner}}, v1::reason::kDeleting);
           !dropped) {
         Event(obj, "Warning", v1::reason::kDeleting,
               "Role \"" + desired->owner + "\" was left behind: " + dropped.error().message);

@@ -5,10 +5,9 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
-
-#include <optional>
 #include <vector>
 
 #include "api/v1alpha1/database_server_types.h"

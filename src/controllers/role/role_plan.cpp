@@ -55,13 +55,14 @@ std::optional<std::string> RoleSetting(const sql::ObservedRole& role, const std:
 }  // namespace
 
 std::optional<Refusal> CheckRoleTenancy(const TenancyInputs& in) {
-  if (!in.observed_database || HolderOf(in.observed_database->comment, in.database_marker) !=
-                                   Holder::kThis ||
+  if (!in.observed_database ||
+      HolderOf(in.observed_database->comment, in.database_marker) != Holder::kThis ||
       !in.owner_role || HolderOf(in.owner_role->comment, in.database_marker) != Holder::kThis) {
     return Refusal{std::string(v1::reason::kConflictingResource),
                    "PostgreSQL database \"" + in.database +
                        "\" or its owner role does not carry the marker of its Database (" +
-                       in.database_marker + "): tenantdb grants nothing in it. Fix the Database "
+                       in.database_marker +
+                       "): tenantdb grants nothing in it. Fix the Database "
                        "(see its status) first."};
   }
   if (in.role) {

@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "api/v1alpha1/database_role_types.h"
-#include "common/expected.h"
 #include "api/v1alpha1/database_server_types.h"
+#include "common/expected.h"
 #include "controllers/common/tenancy.h"
 #include "controllers/role/privileges.h"
 #include "sql/actions.h"
@@ -71,14 +71,15 @@ struct RolePlan {
 // Tenant isolation, before anything is sent (controllers/common/tenancy.h): what was read about
 // the role, its Database's database and owner role, and every spec.inRoles entry.
 struct TenancyInputs {
-  std::string ns;                // the DatabaseRole's namespace
-  std::string database;          // the Database's PostgreSQL database
-  std::string database_marker;   // the Database's marker, expected on its database and owner role
+  std::string ns;               // the DatabaseRole's namespace
+  std::string database;         // the Database's PostgreSQL database
+  std::string database_marker;  // the Database's marker, expected on its database and owner role
   std::optional<sql::ObservedDatabase> observed_database;
   std::optional<sql::ObservedRole> owner_role;
-  std::string role_marker;       // this DatabaseRole's marker
-  std::optional<sql::ObservedRole> role;  // the role of spec.roleName, absent when it does not exist
-  bool adopt = false;                     // spec.adopt
+  std::string role_marker;  // this DatabaseRole's marker
+  std::optional<sql::ObservedRole>
+      role;            // the role of spec.roleName, absent when it does not exist
+  bool adopt = false;  // spec.adopt
   std::map<std::string, std::optional<sql::ObservedRole>> in_roles;  // by name
   api::v1alpha1::DatabaseServerSpec server;
   std::string admin;  // the admin role's name

@@ -90,8 +90,8 @@ Expected<void> RoleReconciler::Execute(const json& obj, sql::SqlExecutor& sessio
   for (const auto& action : transaction) {
     TENANTDB_TRY(const sql::RenderedAction rendered, sql::RenderChecked(action));
     spdlog::info("Applying SQL action {} action={} database={} statement={}",
-                 runtime::ReconcileLogFields(), sql::ActionKind(action),
-                 database, rendered.redacted);
+                 runtime::ReconcileLogFields(), sql::ActionKind(action), database,
+                 rendered.redacted);
     if (settings_.count_statement) {
       settings_.count_statement(sql::ActionKind(action));
     }
@@ -565,7 +565,8 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
   } else {
     warn("Database " + ns + "/" + role.spec.database_ref.name +
          " no longer exists and the role was never reconciled, so tenantdb cannot tell which "
-         "server holds it: " + left + " was left on the server, if it exists; drop it by hand.");
+         "server holds it: " +
+         left + " was left on the server, if it exists; drop it by hand.");
     return runtime::Result{};
   }
   TENANTDB_TRY(auto login,
@@ -599,9 +600,8 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
     return runtime::Result{};
   }
   if (HolderOf(observed->comment, marker) != Holder::kThis) {
-    warn("Did not drop role \"" + *role_name +
-         "\": it does not carry this object's marker (" + marker +
-         "), so it is not tenantdb's to drop; it was left on the server.");
+    warn("Did not drop role \"" + *role_name + "\": it does not carry this object's marker (" +
+         marker + "), so it is not tenantdb's to drop; it was left on the server.");
     return runtime::Result{};
   }
   // REASSIGN OWNED moves the role's objects to the database's owner, in that database: the
@@ -615,8 +615,8 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
     if (observed_db) {
       TENANTDB_TRY(owner_role, sql::ReadRole(**session, observed_db->owner));
     }
-    if (!observed_db || HolderOf(observed_db->comment, db_marker) != Holder::kThis ||
-        !owner_role || HolderOf(owner_role->comment, db_marker) != Holder::kThis) {
+    if (!observed_db || HolderOf(observed_db->comment, db_marker) != Holder::kThis || !owner_role ||
+        HolderOf(owner_role->comment, db_marker) != Holder::kThis) {
       warn("Did not drop " + left + ": PostgreSQL database \"" + target_database +
            "\" or its owner does not carry the marker of Database " + ns + "/" +
            role.spec.database_ref.name +
@@ -635,8 +635,8 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
       }
     }
   }
-  for (const auto& action : PlanDeletionWithLogins(*role_name, marker, existing, target_database,
-                                                   owner, params.user)) {
+  for (const auto& action :
+       PlanDeletionWithLogins(*role_name, marker, existing, target_database, owner, params.user)) {
     if (auto done = Execute(obj, **session, database, {action}, v1::reason::kDeleting); !done) {
       warn(done.error().message +
            " (tenantdb retries; set spec.reclaimPolicy: Retain to release the object without "

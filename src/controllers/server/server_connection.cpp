@@ -4,11 +4,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <optional>
-#include <sstream>
-
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 #include "api/v1alpha1/conditions.h"
 #include "kube/cluster_config.h"
@@ -61,8 +60,8 @@ Expected<std::string> WriteCaFile(const std::string& ca_dir, const std::string& 
   // A unique temporary name in the same directory, renamed over the final one: a worker that
   // opens the file sees either the old or the new bundle, never a half-written one.
   static std::atomic<unsigned> counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                          std::to_string(counter.fetch_add(1));
+  const std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << pem;

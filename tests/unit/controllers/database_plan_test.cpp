@@ -432,7 +432,8 @@ TEST(PlanDatabaseTest, SchemasPresentAbsentAndOwner) {
   ObservedState observed = InPlace();
   observed.objects->schemas.push_back({"reports", kOwner, {}});
   observed.objects->schemas.push_back({"old", kOwner, {}});
-  observed.schema_owner_roles["analyst"] = Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
+  observed.schema_owner_roles["analyst"] =
+      Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   const std::vector<SqlAction> want = {
       sql::CreateSchema{.database = kDb, .name = "app", .owner = kOwner},
@@ -663,7 +664,8 @@ TEST(PlanDatabaseTest, SchemaOwnersOnlyRolesOfThisNamespace) {
   privileged.create_role = true;
   observed.schema_owner_roles["analyst"] = privileged;
   EXPECT_TRUE(PlanDatabase(Desired(db), observed).refusal);
-  observed.schema_owner_roles["analyst"] = Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
+  observed.schema_owner_roles["analyst"] =
+      Role("analyst", {}, "tenantdb:shop/DatabaseRole/analyst");
   plan = PlanDatabase(Desired(db), observed);
   EXPECT_FALSE(plan.refusal);
   EXPECT_EQ(plan.actions, (std::vector<SqlAction>{sql::CreateSchema{

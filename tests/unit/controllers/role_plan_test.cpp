@@ -605,11 +605,11 @@ TEST(PlanDeletionWithLoginsTest, LeavesForeignLoginsAndNothingWithoutTheRole) {
       {"app_b", {.name = "app_b", .member_of = {"app"}}}};  // a member, but unmarked
   EXPECT_THAT(PlanDeletionWithLogins("app", kMarker, observed, "", "shop_owner", "admin"),
               ElementsAre(sql::SqlAction{sql::DropRole{.role = "app"}}));
-  EXPECT_THAT(PlanDeletionWithLogins(
-                  "app", kMarker,
-                  {{"app_a", {.name = "app_a", .comment = kMarker, .member_of = {"app"}}}}, "shop",
-                  "shop_owner", "admin"),
-              IsEmpty());
+  EXPECT_THAT(
+      PlanDeletionWithLogins(
+          "app", kMarker, {{"app_a", {.name = "app_a", .comment = kMarker, .member_of = {"app"}}}},
+          "shop", "shop_owner", "admin"),
+      IsEmpty());
 }
 
 TEST(PlanDeletionWithLoginsTest, ARoleWithoutThisObjectsMarkerIsNeverDropped) {
@@ -659,7 +659,8 @@ TEST(CheckRoleTenancyTest, OurRoleOrNoneOnOurDatabaseIsFine) {
 TEST(CheckRoleTenancyTest, TakingOverAnExistingRoleByNameIsRefused) {
   // Another team's login or owner role (their markers), the admin role, a role made by hand, or
   // the other half of a default-name collision: ConflictingResource, without naming the owner.
-  for (const auto& [name, comment] : std::vector<std::pair<std::string, std::optional<std::string>>>{
+  for (const auto& [name, comment] :
+       std::vector<std::pair<std::string, std::optional<std::string>>>{
            {"teamb_app", "tenantdb:team-b/DatabaseRole/app"},
            {"teamb_owner", "tenantdb:team-b/Database/orders"},
            {"iso_t_a_app", "tenantdb:iso-t-a/DatabaseRole/app"},

@@ -47,12 +47,13 @@ TEST(RefuseMembershipTest, OnlyThisNamespacesRolesAndTheServersGrantableOnes) {
   v1::DatabaseServerSpec server;
   server.grantable_roles = std::vector<std::string>{"pg_read_all_stats", "monitoring"};
   // Ours: allowed.
-  EXPECT_FALSE(RefuseMembership("a_reader", Role("a_reader", "tenantdb:a/DatabaseRole/reader"),
-                                "a", server, kAdmin));
+  EXPECT_FALSE(RefuseMembership("a_reader", Role("a_reader", "tenantdb:a/DatabaseRole/reader"), "a",
+                                server, kAdmin));
   EXPECT_FALSE(RefuseMembership("a_owner", Role("a_owner", "tenantdb:a/Database/orders"), "a",
                                 server, kAdmin));
   // Listed by the platform: allowed.
-  EXPECT_FALSE(RefuseMembership("pg_read_all_stats", Role("pg_read_all_stats"), "a", server, kAdmin));
+  EXPECT_FALSE(
+      RefuseMembership("pg_read_all_stats", Role("pg_read_all_stats"), "a", server, kAdmin));
   EXPECT_FALSE(RefuseMembership("monitoring", Role("monitoring"), "a", server, kAdmin));
   // Everything else: RoleNotAllowed, with a message that names only the role asked for.
   struct Case {
@@ -132,8 +133,8 @@ TEST(ServerPolicyTest, TemplatesExtensionsAdoption) {
   for (const char* trusted : {"citext", "pgcrypto", "pg_trgm", "hstore", "uuid-ossp"}) {
     EXPECT_TRUE(ExtensionAllowed(server, trusted)) << trusted;
   }
-  for (const char* untrusted : {"dblink", "postgres_fdw", "file_fdw", "adminpack", "plpython3u",
-                                "pg_stat_statements"}) {
+  for (const char* untrusted :
+       {"dblink", "postgres_fdw", "file_fdw", "adminpack", "plpython3u", "pg_stat_statements"}) {
     EXPECT_FALSE(ExtensionAllowed(server, untrusted)) << untrusted;
   }
   EXPECT_FALSE(AdoptionAllowed(server));

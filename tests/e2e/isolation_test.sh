@@ -19,7 +19,7 @@
 # After EVERY attempt: team B's database owner, tables (owners), row checksums, roles (password
 # verifier, attributes, marker), memberships and settings are unchanged, both of team B's Secrets
 # still log in and read the rows, the attempt is reported in the attacker's status (Ready=False
-# with the reason of /tmp/agents/ISOLATION-API.md, docs/api-reference.md) with a message that does
+# with the reason of docs/api-reference.md) with a message that does
 # not name team B's namespace, and the PostgreSQL log (log_statement=all) holds no GRANT, REVOKE,
 # ALTER, CREATE, DROP, REASSIGN or COMMENT from the admin naming the target since the attempt
 # began.

@@ -54,10 +54,15 @@ std::optional<std::string> RoleSetting(const sql::ObservedRole& role, const std:
 
 }  // namespace
 
+bool HeldByDatabase(const std::optional<sql::ObservedDatabase>& database,
+                    const std::optional<sql::ObservedRole>& owner_role,
+                    std::string_view database_marker) {
+  return database && HolderOf(database->comment, database_marker) == Holder::kThis && owner_role &&
+         HolderOf(owner_role->comment, database_marker) == Holder::kThis;
+}
+
 std::optional<Refusal> CheckRoleTenancy(const TenancyInputs& in) {
-  if (!in.observed_database ||
-      HolderOf(in.observed_database->comment, in.database_marker) != Holder::kThis ||
-      !in.owner_role || HolderOf(in.owner_role->comment, in.database_marker) != Holder::kThis) {
+  if (!HeldByDatabase(in.observed_database, in.owner_role, in.database_marker)) {
     return Refusal{std::string(v1::reason::kConflictingResource),
                    "PostgreSQL database \"" + in.database +
                        "\" or its owner role does not carry the marker of its Database (" +

@@ -85,6 +85,12 @@ struct TenancyInputs {
   std::string admin;  // the admin role's name
 };
 
+// True when the database and its owner role both carry `database_marker` (the marker of the
+// Database of spec.databaseRef): only then does tenantdb grant in it, or reassign objects to it.
+bool HeldByDatabase(const std::optional<sql::ObservedDatabase>& database,
+                    const std::optional<sql::ObservedRole>& owner_role,
+                    std::string_view database_marker);
+
 // Pure. std::nullopt when the role may be reconciled: the database and owner role carry the
 // Database's marker; the role is this object's (its marker), absent (to be created) or adoptable
 // (spec.adopt where the server allows it, never a privileged, pg_* or admin role); every

@@ -615,8 +615,7 @@ Expected<runtime::Result> RoleReconciler::Cleanup(const json& obj) {
     if (observed_db) {
       TENANTDB_TRY(owner_role, sql::ReadRole(**session, observed_db->owner));
     }
-    if (!observed_db || HolderOf(observed_db->comment, db_marker) != Holder::kThis || !owner_role ||
-        HolderOf(owner_role->comment, db_marker) != Holder::kThis) {
+    if (!HeldByDatabase(observed_db, owner_role, db_marker)) {
       warn("Did not drop " + left + ": PostgreSQL database \"" + target_database +
            "\" or its owner does not carry the marker of Database " + ns + "/" +
            role.spec.database_ref.name +

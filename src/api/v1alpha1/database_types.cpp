@@ -122,7 +122,15 @@ std::vector<FieldError> Validate(const Database& database) {
       ValidateMaxLength(*ext.version, 63, ChildPath(path, "version"), errors);
     }
     if (ext.schema) {
+      const std::size_t before = errors.size();
       ValidateIdentifier(*ext.schema, ChildPath(path, "schema"), errors);
+      if (errors.size() == before && IsReservedSchemaName(*ext.schema)) {
+        // Objects created in pg_catalog would shadow PostgreSQL's own for every session.
+        errors.push_back({ChildPath(path, "schema"),
+                          "\"" + *ext.schema +
+                              "\" is a reserved schema (pg_* and information_schema belong to "
+                              "PostgreSQL)"});
+      }
     }
   }
   ValidateMaxItems(spec.schemas.size(), kMaxListItems, "spec.schemas", errors);

@@ -280,6 +280,25 @@ TEST(DatabaseValidateTest, ExtensionsAndSchemas) {
   EXPECT_THAT(MessageAt(errors, "spec.schemas[1].name"), HasSubstr("reserved"));
 }
 
+TEST(DatabaseValidateTest, ExtensionsNeverGoIntoPostgresqlsOwnSchemas) {
+  for (const char* schema : {"pg_catalog", "pg_toast", "information_schema"}) {
+    Database d = NamedDatabase("shop", "orders");
+    DatabaseExtension e;
+    e.name = "citext";
+    e.schema = schema;
+    d.spec.extensions = {e};
+    const std::vector<FieldError> errors = Validate(d);
+    EXPECT_THAT(Paths(errors), ElementsAre("spec.extensions[0].schema")) << schema;
+    EXPECT_THAT(MessageAt(errors, "spec.extensions[0].schema"), HasSubstr("reserved"));
+  }
+  Database ok = NamedDatabase("shop", "orders");
+  DatabaseExtension e;
+  e.name = "citext";
+  e.schema = "ext";
+  ok.spec.extensions = {e};
+  EXPECT_THAT(Validate(ok), ElementsAre());
+}
+
 TEST(DatabaseValidateTest, CrdLengthsAndSchemaOwners) {
   Database d = NamedDatabase("shop", "orders");
   d.spec.locale = std::string(129, 'C');

@@ -1,0 +1,132 @@
+#include "controllers/common/apply_sql.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "runtime/controller.h"
+
+namespace tenantdb::controllers {
+
+std::vector<SqlTransaction> GroupIntoTransactions(const std::vector<sql::SqlAction>& actions) {
+  std::vector<SqlTransaction> groups;
+  for (const auto& action : actions) {
+    if (groups.empty() || sql::MustRunOutsideTransaction(action) ||
+        sql::MustRunOutsideTransaction(groups.back().front()) ||
+        sql::TargetDatabase(groups.back().front()) != sql::TargetDatabase(action)) {
+      groups.emplace_back();
+    }
+    groups.back().push_back(action);
+  }
+  return groups;
+}
+
+SqlStatementMetrics::SqlStatementMetrics(runtime::MetricsRegistry& registry)
+    : statements_(registry.RegisterCounter(
+          "tenantdb_sql_statements_total",
+          "SQL statements tenantdb ran to change a server, by action kind.", {"kind"})) {}
+
+void SqlStatementMetrics::Count(std::string_view kind) {
+  statements_.WithLabels({std::string(kind)}).Inc();
+}
+
+ServerSessions::ServerSessions(sql::SessionFactory& factory, sql::ConnectionParams params)
+    : factory_(factory), params_(std::move(params)) {}
+
+Expected<sql::Session*> ServerSessions::For(const std::optional<std::string>& database) {
+  const std::string dbname = database.value_or(params_.dbname);
+  if (const auto it = sessions_.find(dbname); it != sessions_.end()) {
+    return it->second.get();
+  }
+  sql::ConnectionParams p = params_;
+  p.dbname = dbname;
+  TENANTDB_TRY(auto session, factory_.Connect(p));
+  sql::Session* raw = session.get();
+  sessions_.emplace(dbname, std::move(session));
+  return raw;
+}
+
+Expected<void> ApplyOutcome::status() const {
+  if (error) {
+    return *error;
+  }
+  return {};
+}
+
+namespace {
+
+// The transaction rule of apply_sql.h; a violation is a planner bug.
+Expected<void> CheckTransaction(const SqlTransaction& transaction) {
+  if (transaction.empty()) {
+    return Error::Internal("planner produced an empty SQL transaction");
+  }
+  const auto target = sql::TargetDatabase(transaction.front());
+  for (const auto& action : transaction) {
+    if (sql::TargetDatabase(action) != target) {
+      return Error::Internal("planner mixed databases in one SQL transaction: " +
+                             sql::Describe(transaction.front()) + " and " + sql::Describe(action));
+    }
+    if (transaction.size() > 1 && sql::MustRunOutsideTransaction(action)) {
+      return Error::Internal("planner put " + sql::Describe(action) +
+                             " in a transaction with other actions");
+    }
+  }
+  return {};
+}
+
+// Renders, logs (redacted) and counts one transaction, then sends it.
+Expected<void> ApplyOne(ServerSessions& sessions, const SqlTransaction& transaction,
+                        const ApplyContext& context) {
+  TENANTDB_TRY_VOID(CheckTransaction(transaction));
+  TENANTDB_TRY(sql::Session * session, sessions.For(sql::TargetDatabase(transaction.front())));
+  std::vector<sql::Statement> statements;
+  statements.reserve(transaction.size());
+  std::string described;
+  for (const auto& action : transaction) {
+    TENANTDB_TRY(sql::RenderedAction rendered, sql::RenderChecked(action));
+    const std::string_view kind = sql::ActionKind(action);
+    spdlog::info("Applying SQL action {} action={} database={} statement={}",
+                 runtime::ReconcileLogFields(), kind, context.database, rendered.redacted);
+    if (context.metrics != nullptr) {
+      context.metrics->Count(kind);
+    }
+    statements.push_back(std::move(rendered.statement));
+    described += (described.empty() ? "" : ", then ") + sql::Describe(action);
+  }
+  if (auto done = session->Apply(transaction, statements); !done) {
+    Error e = std::move(done).error();
+    spdlog::info("SQL action failed {} action={} database={} reason={}",
+                 runtime::ReconcileLogFields(), sql::ActionKind(transaction.front()),
+                 context.database, e.reason);
+    e.message = described + ": " + e.message;
+    return e;
+  }
+  return {};
+}
+
+}  // namespace
+
+ApplyOutcome ApplySqlActions(ServerSessions& sessions,
+                             const std::vector<SqlTransaction>& transactions,
+                             const ApplyContext& context) {
+  ApplyOutcome outcome;
+  for (const auto& transaction : transactions) {
+    if (auto done = ApplyOne(sessions, transaction, context); !done) {
+      outcome.error = std::move(done).error();
+      return outcome;
+    }
+    ++outcome.committed;
+    outcome.actions += transaction.size();
+    for (const auto& action : transaction) {
+      if (context.events) {
+        context.events(context.event_object, "Normal", context.event_reason, sql::Describe(action));
+      }
+    }
+    if (context.after_commit) {
+      context.after_commit(transaction);
+    }
+  }
+  return outcome;
+}
+
+}  // namespace tenantdb::controllers

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <utility>
 
+#include "sql/session.h"
+
 namespace tenantdb::sql {
 namespace {
 
@@ -447,6 +449,24 @@ Expected<std::vector<DatabaseUsage>> ReadDatabaseUsage(SqlExecutor& session,
         DatabaseUsage{Text(r, 0), Number<std::int64_t>(r, 1, -1), Number<std::int32_t>(r, 2, 0)});
   }
   return out;
+}
+
+Expected<ServerInfo> ReadServerInfo(SqlExecutor& session) {
+  TENANTDB_TRY(const Rows rows,
+               session.Query({"SELECT pg_catalog.current_setting('server_version'), r.rolsuper "
+                              "FROM pg_catalog.pg_roles r "
+                              "WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER",
+                              {}}));
+  if (rows.size() != 1 || !HasColumns(rows, 2) || !rows.front()[0] || !rows.front()[1]) {
+    return BadRow("the server version");
+  }
+  ServerInfo info;
+  info.version = Text(rows.front(), 0);
+  if (const auto space = info.version.find(' '); space != std::string::npos) {
+    info.version.resize(space);  // "15.18 (Debian 15.18-0+deb12u1)" -> "15.18"
+  }
+  info.admin_is_superuser = Bool(rows.front(), 1);
+  return info;
 }
 
 }  // namespace tenantdb::sql

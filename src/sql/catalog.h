@@ -18,6 +18,8 @@
 
 namespace tenantdb::sql {
 
+struct ServerInfo;  // sql/session.h
+
 // One aclexplode() entry: `grantee` ("PUBLIC" for the public pseudo-role) holds `privilege`
 // (SQL keyword, e.g. "CONNECT", "SELECT").
 struct AclEntry {
@@ -159,5 +161,9 @@ struct DatabaseUsage {
 };
 Expected<std::vector<DatabaseUsage>> ReadDatabaseUsage(SqlExecutor& session,
                                                        const std::vector<std::string>& names);
+
+// The server's version (server_version up to its first space: "15.18") and whether the session's
+// role is a superuser. Include sql/session.h for ServerInfo.
+Expected<ServerInfo> ReadServerInfo(SqlExecutor& session);
 
 }  // namespace tenantdb::sql

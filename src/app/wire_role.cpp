@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "api/v1alpha1/database_role_types.h"
+#include "api/v1alpha1/database_server_types.h"
+#include "api/v1alpha1/database_types.h"
 #include "app/wiring_context.h"
 #include "common/password.h"
 #include "controllers/role/role_reconciler.h"
@@ -18,9 +21,10 @@ namespace tenantdb::app {
 // of memory): drift of a credentials Secret or of a passwordSecretRef Secret is picked up on the
 // periodic resync (--resync-period).
 void WireRoleController(WiringContext& ctx) {
-  SharedKind& roles = ctx.Watch(kube::DatabaseRolesGvr(), /*namespaced=*/true);
-  SharedKind& databases = ctx.Watch(kube::DatabasesGvr(), /*namespaced=*/true);
-  SharedKind& servers = ctx.Watch(kube::DatabaseServersGvr(), /*namespaced=*/false);
+  namespace v1 = api::v1alpha1;
+  auto& roles = ctx.Watch<v1::DatabaseRole>();
+  auto& databases = ctx.Watch<v1::Database>();
+  auto& servers = ctx.Watch<v1::DatabaseServer>();
 
   namespace role = controllers::role;
   // The same family as the Database controller's (controllers/database DatabaseMetrics): the
@@ -44,30 +48,24 @@ void WireRoleController(WiringContext& ctx) {
                                          },
                                      .crash_after_password_set = crash_after_password_set,
                                      .crash_after_role_created = crash_after_role_created});
-  auto key_of = [](const nlohmann::json& obj) {
-    const auto& md = obj.at("metadata");
-    return runtime::ObjectKey{md.value("namespace", ""), md.value("name", "")};
+  auto key_of = [](const v1::DatabaseRole& role) {
+    return runtime::ObjectKey{role.metadata.ns, role.metadata.name};
   };
   auto controller = std::make_unique<runtime::Controller>(reconciler, ctx.clock, ctx.metrics,
                                                           ctx.ControllerSettings("role"),
-                                                          [cache = roles.cache, key_of] {
+                                                          [cache = roles.objects, key_of] {
                                                             std::vector<runtime::ObjectKey> keys;
-                                                            for (const auto& obj : cache.List()) {
-                                                              keys.push_back(key_of(*obj));
+                                                            for (const auto& role : cache.List()) {
+                                                              keys.push_back(key_of(*role));
                                                             }
                                                             return keys;
                                                           });
   runtime::Controller* c = controller.get();
-  roles.handlers.push_back([c, key_of](const nlohmann::json& obj) { c->Enqueue(key_of(obj)); });
-  databases.handlers.push_back([c, cache = roles.cache, key_of](const nlohmann::json& database) {
-    const auto& md = database.at("metadata");
-    const std::string ns = md.value("namespace", "");
-    const std::string name = md.value("name", "");
-    for (const auto& obj : cache.ListInNamespace(ns)) {
-      const auto spec = obj->value("spec", nlohmann::json::object());
-      const auto ref = spec.value("databaseRef", nlohmann::json::object());
-      if (ref.value("name", "") == name) {
-        c->Enqueue(key_of(*obj));
+  roles.handlers.push_back([c, key_of](const v1::DatabaseRole& role) { c->Enqueue(key_of(role)); });
+  databases.handlers.push_back([c, cache = roles.objects, key_of](const v1::Database& database) {
+    for (const auto& role : cache.ListInNamespace(database.metadata.ns)) {
+      if (role->spec.database_ref.name == database.metadata.name) {
+        c->Enqueue(key_of(*role));
       }
     }
   });

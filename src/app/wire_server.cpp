@@ -1,14 +1,17 @@
 #include <memory>
 
+#include "api/v1alpha1/database_server_types.h"
+#include "api/v1alpha1/database_types.h"
 #include "app/wiring_context.h"
 #include "controllers/server/server_reconciler.h"
 
 namespace tenantdb::app {
 
 void WireServerController(WiringContext& ctx) {
-  SharedKind& servers = ctx.Watch(kube::DatabaseServersGvr(), /*namespaced=*/false);
+  namespace v1 = api::v1alpha1;
+  auto& servers = ctx.Watch<v1::DatabaseServer>();
   // Databases are counted per server (status.databases).
-  SharedKind& databases = ctx.Watch(kube::DatabasesGvr(), /*namespaced=*/true);
+  auto& databases = ctx.Watch<v1::Database>();
 
   auto& reconciler = ctx.Keep<controllers::server::ServerReconciler>(
       servers.cache, databases.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events,
@@ -16,21 +19,19 @@ void WireServerController(WiringContext& ctx) {
                                                       .ca_dir = ctx.ca_dir});
   auto controller = std::make_unique<runtime::Controller>(
       reconciler, ctx.clock, ctx.metrics, ctx.ControllerSettings("databaseserver"),
-      [cache = servers.cache] {
+      [cache = servers.objects] {
         std::vector<runtime::ObjectKey> keys;
-        for (const auto& obj : cache.List()) {
-          keys.push_back({"", obj->at("metadata").value("name", "")});
+        for (const auto& server : cache.List()) {
+          keys.push_back({"", server->metadata.name});
         }
         return keys;
       });
   runtime::Controller* c = controller.get();
-  servers.handlers.push_back([c](const nlohmann::json& obj) {
-    c->Enqueue({"", obj.at("metadata").value("name", "")});
+  servers.handlers.push_back([c](const v1::DatabaseServer& server) {
+    c->Enqueue({"", server.metadata.name});
   });
-  databases.handlers.push_back([c](const nlohmann::json& obj) {
-    const auto spec = obj.value("spec", nlohmann::json::object());
-    const auto ref = spec.value("serverRef", nlohmann::json::object());
-    c->Enqueue({"", ref.value("name", "default")});
+  databases.handlers.push_back([c](const v1::Database& db) {
+    c->Enqueue({"", v1::EffectiveServerName(db)});
   });
   ctx.manager.AddController(std::move(controller));
 }

@@ -33,50 +33,25 @@ WiringContext::WiringContext(const RunOptions& options, kube::HttpTransport& tra
       ca_dir(std::move(ca_dir)),
       transport_(transport) {}
 
-SharedKind& WiringContext::Watch(const kube::Gvr& gvr, bool namespaced) {
-  const std::string id = gvr.group + "/" + gvr.version + "/" + gvr.resource;
-  if (const auto it = kinds_.find(id); it != kinds_.end()) {
-    return *it->second;
-  }
-  auto kind = std::make_unique<SharedKind>();
-  SharedKind* raw = kind.get();
-  std::vector<std::string> namespaces{""};
+std::vector<std::string> WiringContext::WatchedNamespaces(bool namespaced) const {
   if (namespaced && !options.watch_namespaces.empty()) {
-    namespaces = options.watch_namespaces;
+    return options.watch_namespaces;
   }
-  for (const auto& ns : namespaces) {
-    kube::WatchRunnerOptions w;
-    w.watch.gvr = gvr;
-    w.watch.ns = ns;
-    w.name = ns.empty() ? gvr.resource : gvr.resource + "/" + ns;
-    w.on_request = api_observer;
-    // The handlers vector is complete before the manager starts the watches.
-    auto on_event = [raw](const kube::WatchEvent& e) {
-      auto deliver = [raw](const nlohmann::json& obj) {
-        for (const auto& handler : raw->handlers) {
-          handler(obj);
-        }
-      };
-      if (e.object) {
-        deliver(*e.object);
-      }
-      for (const auto& obj : e.objects) {
-        if (obj) {
-          deliver(*obj);
-        }
-      }
-    };
-    auto runner = std::make_unique<kube::WatchRunner>(transport_, kube::StoreWriter(),
-                                                      std::move(on_event), std::move(w));
-    kind->cache.Add(runner->Reader());
-    manager.AddWatch(std::move(runner));
-  }
-  return *kinds_.emplace(id, std::move(kind)).first->second;
+  return {""};
 }
 
-void WiringContext::OnEvent(const kube::Gvr& gvr, bool namespaced,
-                            std::function<void(const nlohmann::json& object)> handler) {
-  Watch(gvr, namespaced).handlers.push_back(std::move(handler));
+kube::StoreReader WiringContext::StartWatch(const kube::Gvr& gvr, const std::string& ns,
+                                            kube::WatchRunner::EventHandler on_event) {
+  kube::WatchRunnerOptions w;
+  w.watch.gvr = gvr;
+  w.watch.ns = ns;
+  w.name = ns.empty() ? gvr.resource : gvr.resource + "/" + ns;
+  w.on_request = api_observer;
+  auto runner = std::make_unique<kube::WatchRunner>(transport_, kube::StoreWriter(),
+                                                    std::move(on_event), std::move(w));
+  kube::StoreReader reader = runner->Reader();
+  manager.AddWatch(std::move(runner));
+  return reader;
 }
 
 runtime::Controller::Settings WiringContext::ControllerSettings(const std::string& name) const {

@@ -2,7 +2,8 @@
 
 // What the composition root hands to each controller's wiring function (app/wire_*.cpp): the
 // shared clients, the manager, and the shared caches. Each kind is watched once (per watched
-// namespace) however many controllers read it; event handlers fan out to every subscriber.
+// namespace) however many controllers read it, decoded once into its api/v1alpha1 type
+// (kube/typed_cache.h); event handlers fan out to every subscriber with the typed object.
 
 #include <functional>
 #include <map>
@@ -13,15 +14,19 @@
 #include <vector>
 
 #include "app/options.h"
+#include "controllers/common/apply_sql.h"
 #include "controllers/common/event_sink.h"
 #include "kube/gvr.h"
 #include "kube/http_transport.h"
 #include "kube/kube_api.h"
 #include "kube/store.h"
+#include "kube/typed_cache.h"
+#include "kube/watch_runner.h"
 #include "runtime/clock.h"
 #include "runtime/controller.h"
 #include "runtime/manager.h"
 #include "runtime/metrics.h"
+#include "sql/session.h"
 #include "sql/sql_executor.h"
 
 namespace tenantdb::app {
@@ -31,11 +36,16 @@ namespace tenantdb::app {
 // at start-up (logged as a warning).
 bool FaultInjectionPoint(std::string_view point);
 
-// A watched kind: its cache and the handlers called with every object an event carries (on the
-// watch thread: handlers only enqueue keys).
+// A watched kind T (an api/v1alpha1 kind): its typed cache and the handlers called with every
+// object an event carries, decoded (on the watch thread: handlers only enqueue keys).
+template <class T>
 struct SharedKind {
+  kube::TypedCache<T> objects;
+  std::vector<std::function<void(const kube::Cached<T>& object)>> handlers;
+  // TRANSITION (issue 12): the same objects as JSON, for the reconcilers that still take a
+  // kube::CacheView. Goes, with the JSON store population in WiringContext::Watch, once they read
+  // `objects`.
   kube::CacheView cache;
-  std::vector<std::function<void(const nlohmann::json& object)>> handlers;
 };
 
 class WiringContext {
@@ -54,13 +64,21 @@ class WiringContext {
   std::string ca_dir;  // where CA bundles of sslRootCertSecretRef are written for libpq
   // Counts the watches' LIST/WATCH requests in tenantdb_api_requests_total (set before Watch).
   std::function<void(std::string_view verb, int code)> api_observer;
+  // Set by RunOperator before the wiring functions run: PostgreSQL sessions for the reconcilers
+  // (sql::PgSessionFactory over the pool) and tenantdb_sql_statements_total, registered once.
+  sql::SessionFactory* sessions = nullptr;
+  controllers::SqlStatementMetrics* sql_metrics = nullptr;
 
-  // The cache of `gvr`, watched on first use: once for a cluster-scoped kind, in every watched
-  // namespace (all, or --watch-namespaces) for a namespaced one. Call before the manager runs.
-  SharedKind& Watch(const kube::Gvr& gvr, bool namespaced);
-  // Subscribes `handler` to `gvr`'s events (watching it if needed).
-  void OnEvent(const kube::Gvr& gvr, bool namespaced,
-               std::function<void(const nlohmann::json& object)> handler);
+  // The caches of kind T (its GroupVersionKind T::kGvk), watched on first use: once for a
+  // cluster-scoped kind, in every watched namespace (all, or --watch-namespaces) for a namespaced
+  // one. Call before the manager runs.
+  template <class T>
+  SharedKind<T>& Watch();
+  // Subscribes `handler` to T's events (watching it if needed).
+  template <class T>
+  void OnEvent(std::function<void(const kube::Cached<T>& object)> handler) {
+    Watch<T>().handlers.push_back(std::move(handler));
+  }
 
   // Constructs a T that lives as long as the process's wiring (reconcilers, pools, metrics
   // collectors the controllers refer to).
@@ -75,10 +93,45 @@ class WiringContext {
   runtime::Controller::Settings ControllerSettings(const std::string& name) const;
 
  private:
+  // The namespaces a kind is watched in: {""} (all) unless namespaced and limited.
+  std::vector<std::string> WatchedNamespaces(bool namespaced) const;
+  // Starts (through the manager) the watch of `gvr` in `ns`; `on_event` runs after the JSON store
+  // (the returned reader) has applied the event.
+  kube::StoreReader StartWatch(const kube::Gvr& gvr, const std::string& ns,
+                               kube::WatchRunner::EventHandler on_event);
+
   kube::HttpTransport& transport_;
-  std::map<std::string, std::unique_ptr<SharedKind>> kinds_;
+  std::map<std::string, std::shared_ptr<void>> kinds_;  // SharedKind<T> by "group/version/plural"
   std::vector<std::shared_ptr<void>> owned_;
 };
+
+template <class T>
+SharedKind<T>& WiringContext::Watch() {
+  constexpr auto gvk = T::kGvk;
+  const kube::Gvr gvr{std::string(gvk.group), std::string(gvk.version), std::string(gvk.plural),
+                      std::string(gvk.kind), gvk.namespaced};
+  const std::string id = gvr.group + "/" + gvr.version + "/" + gvr.resource;
+  if (const auto it = kinds_.find(id); it != kinds_.end()) {
+    return *static_cast<SharedKind<T>*>(it->second.get());
+  }
+  auto kind = std::make_shared<SharedKind<T>>();
+  SharedKind<T>* raw = kind.get();
+  kinds_.emplace(id, kind);
+  for (const auto& ns : WatchedNamespaces(gvk.namespaced)) {
+    // One writer per watch, used on that watch's thread only. The handlers vector is complete
+    // before the manager starts the watches.
+    auto writer = std::make_shared<kube::TypedCacheWriter<T>>();
+    raw->objects.Add(writer->Cache());
+    raw->cache.Add(StartWatch(gvr, ns, [raw, writer](const kube::WatchEvent& event) {
+      for (const kube::CachedPtr<T>& object : writer->Apply(event)) {
+        for (const auto& handler : raw->handlers) {
+          handler(*object);
+        }
+      }
+    }));
+  }
+  return *raw;
+}
 
 // One function per controller, each in its own file; RunOperator calls them in this order.
 void WireServerController(WiringContext& ctx);    // app/wire_server.cpp

@@ -11,11 +11,8 @@ namespace detail {
 
 // key -> object, plus a label index "<label key>=<value>" -> object keys. A '=' never occurs in
 // a label key, so the composite index key is unambiguous.
-struct StoreState {
-  mutable std::shared_mutex mu;
-  std::map<std::string, std::shared_ptr<const json>, std::less<>> objects;
+struct StoreState : KeyedObjects<json> {
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> by_label;
-  bool synced = false;
 };
 
 }  // namespace detail
@@ -34,6 +31,9 @@ std::string LabelIndexKey(std::string_view key, std::string_view value) {
 }
 
 const json* Labels(const json& object) {
+  if (!object.is_object()) {
+    return nullptr;
+  }
   const auto meta = object.find("metadata");
   if (meta == object.end() || !meta->is_object()) {
     return nullptr;
@@ -165,32 +165,26 @@ std::string StoreKeyOf(const json& object) {
   return StoreKeyOf(MetadataView(object, "namespace"), MetadataView(object, "name"));
 }
 
-std::shared_ptr<const json> StoreReader::Get(std::string_view ns, std::string_view name) const {
-  const std::string key = StoreKeyOf(ns, name);
-  const std::shared_lock lock(state_->mu);
-  const auto it = state_->objects.find(key);
-  return it == state_->objects.end() ? nullptr : it->second;
-}
-
-std::vector<std::shared_ptr<const json>> StoreReader::List() const {
-  const std::shared_lock lock(state_->mu);
-  std::vector<std::shared_ptr<const json>> out;
-  out.reserve(state_->objects.size());
-  for (const auto& [key, object] : state_->objects) {
-    out.push_back(object);
+std::map<std::string, std::string> LabelsOf(const json& object) {
+  std::map<std::string, std::string> out;
+  if (const json* labels = Labels(object)) {
+    for (const auto& [name, value] : labels->items()) {
+      if (value.is_string()) {
+        out.emplace(name, value.get_ref<const std::string&>());
+      }
+    }
   }
   return out;
 }
+
+std::shared_ptr<const json> StoreReader::Get(std::string_view ns, std::string_view name) const {
+  return state_->Get(ns, name);
+}
+
+std::vector<std::shared_ptr<const json>> StoreReader::List() const { return state_->List(); }
 
 std::vector<std::shared_ptr<const json>> StoreReader::ListInNamespace(std::string_view ns) const {
-  const std::string prefix = StoreKeyOf(ns, "");
-  const std::shared_lock lock(state_->mu);
-  std::vector<std::shared_ptr<const json>> out;
-  for (auto it = state_->objects.lower_bound(prefix);
-       it != state_->objects.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    out.push_back(it->second);
-  }
-  return out;
+  return state_->ListInNamespace(ns);
 }
 
 std::vector<std::shared_ptr<const json>> StoreReader::ListByLabel(std::string_view key,
@@ -212,15 +206,9 @@ std::vector<std::shared_ptr<const json>> StoreReader::ListByLabel(std::string_vi
   return out;
 }
 
-std::size_t StoreReader::Size() const {
-  const std::shared_lock lock(state_->mu);
-  return state_->objects.size();
-}
+std::size_t StoreReader::Size() const { return state_->Size(); }
 
-bool StoreReader::HasSynced() const {
-  const std::shared_lock lock(state_->mu);
-  return state_->synced;
-}
+bool StoreReader::HasSynced() const { return state_->HasSynced(); }
 
 StoreWriter::StoreWriter() : state_(std::make_shared<StoreState>()) {}
 

@@ -1,8 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,8 +18,60 @@ namespace tenantdb::kube {
 
 using json = nlohmann::json;
 
+// The cache key of an object: "<namespace>/<name>" ("/<name>" when cluster-scoped).
+std::string StoreKeyOf(std::string_view ns, std::string_view name);
+
 namespace detail {
+
+// Shared, immutable objects by StoreKeyOf key, behind a reader/writer lock: the state of the JSON
+// store below and of kube::TypedCache (kube/typed_cache.h), whatever the value type. One writer
+// (the watch thread); readers on any thread keep the version they got after it is replaced.
+template <class V>
+struct KeyedObjects {
+  using Ptr = std::shared_ptr<const V>;
+  using Map = std::map<std::string, Ptr, std::less<>>;
+
+  mutable std::shared_mutex mu;
+  Map objects;
+  bool synced = false;
+
+  Ptr Get(std::string_view ns, std::string_view name) const {
+    const std::string key = StoreKeyOf(ns, name);
+    const std::shared_lock lock(mu);
+    const auto it = objects.find(key);
+    return it == objects.end() ? nullptr : it->second;
+  }
+  std::vector<Ptr> List() const {
+    const std::shared_lock lock(mu);
+    std::vector<Ptr> out;
+    out.reserve(objects.size());
+    for (const auto& [key, object] : objects) {
+      out.push_back(object);
+    }
+    return out;
+  }
+  std::vector<Ptr> ListInNamespace(std::string_view ns) const {
+    const std::string prefix = StoreKeyOf(ns, "");
+    const std::shared_lock lock(mu);
+    std::vector<Ptr> out;
+    for (auto it = objects.lower_bound(prefix);
+         it != objects.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  std::size_t Size() const {
+    const std::shared_lock lock(mu);
+    return objects.size();
+  }
+  bool HasSynced() const {
+    const std::shared_lock lock(mu);
+    return synced;
+  }
+};
+
 struct StoreState;
+
 }  // namespace detail
 
 // kubectl apply's copy of the whole object, as a string annotation.
@@ -26,9 +82,13 @@ inline constexpr const char* kLastAppliedAnnotation =
 // and kubectl's last-applied-configuration annotation (a JSON copy of the object).
 void StripManagedFields(json& object);
 
-// The cache key of an object: "<namespace>/<name>" ("/<name>" when cluster-scoped).
-std::string StoreKeyOf(std::string_view ns, std::string_view name);
+// StoreKeyOf(metadata.namespace, metadata.name) of a JSON object.
 std::string StoreKeyOf(const json& object);
+
+// metadata.labels of a JSON object, the one rule for every reader (the store's label index, the
+// namespace policy): a value that is not a string (never written by the API server, which
+// rejects it) is skipped, as is a metadata or labels field that is not an object.
+std::map<std::string, std::string> LabelsOf(const json& object);
 
 // Read side of the object cache (STYLE.md R10): cheap to copy, safe from any thread. Objects are
 // shared and immutable: a reader keeps the version it got even after the writer replaces it.

@@ -78,9 +78,12 @@ FinalizerStep DecideFinalizerStep(const json& obj, std::string_view finalizer_na
   return has ? FinalizerStep::kApply : FinalizerStep::kAddFinalizer;
 }
 
-json AddFinalizerPatch(const json& obj, std::string_view finalizer_name) {
-  const json* finalizers = Finalizers(obj);
-  if (finalizers == nullptr || finalizers->empty()) {
+namespace {
+
+// [test /metadata/finalizers == current (null when absent), add name]; `current` is null or a
+// non-empty array.
+json AddPatch(const json& current, std::string_view finalizer_name) {
+  if (current.is_null()) {
     // The API server omits an empty list; `test` against null matches an absent field there.
     return json::array({
         {{"op", "test"}, {"path", "/metadata/finalizers"}, {"value", nullptr}},
@@ -90,13 +93,12 @@ json AddFinalizerPatch(const json& obj, std::string_view finalizer_name) {
     });
   }
   return json::array({
-      {{"op", "test"}, {"path", "/metadata/finalizers"}, {"value", *finalizers}},
+      {{"op", "test"}, {"path", "/metadata/finalizers"}, {"value", current}},
       {{"op", "add"}, {"path", "/metadata/finalizers/-"}, {"value", std::string(finalizer_name)}},
   });
 }
 
-json RemoveFinalizerPatch(const json& obj, std::string_view finalizer_name) {
-  const std::optional<std::size_t> index = FinalizerIndex(obj, finalizer_name);
+json RemovePatch(std::optional<std::size_t> index, std::string_view finalizer_name) {
   if (!index) {
     return nullptr;
   }
@@ -107,19 +109,30 @@ json RemoveFinalizerPatch(const json& obj, std::string_view finalizer_name) {
   });
 }
 
-Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, const json& obj,
-                                  std::string_view finalizer_name, const FinalizerFn& apply,
-                                  const FinalizerFn& cleanup) {
-  const std::string ns = Field(obj, "namespace");
-  const std::string name = Field(obj, "name");
-  switch (DecideFinalizerStep(obj, finalizer_name)) {
+std::optional<std::size_t> FinalizerIndex(const FinalizerTarget& target, std::string_view name) {
+  for (std::size_t i = 0; i < target.finalizers.size(); ++i) {
+    if (target.finalizers[i] == name) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+// What both overloads do once the step is known; the patches are built only when needed.
+Expected<Result> RunStep(kube::KubeApi& api, const kube::Gvr& gvr, std::string_view ns,
+                         std::string_view name, FinalizerStep step, std::string_view finalizer_name,
+                         const std::function<json()>& add_patch,
+                         const std::function<json()>& remove_patch,
+                         const std::function<Expected<Result>()>& apply,
+                         const std::function<Expected<Result>()>& cleanup) {
+  switch (step) {
     case FinalizerStep::kApply:
-      return apply(obj);
+      return apply();
     case FinalizerStep::kNothing:
       return Result{};
     case FinalizerStep::kAddFinalizer: {
       const Expected<json> patched =
-          api.Patch(gvr, ns, name, kube::PatchType::kJson, AddFinalizerPatch(obj, finalizer_name));
+          api.Patch(gvr, std::string(ns), std::string(name), kube::PatchType::kJson, add_patch());
       if (!patched) {
         if (patched.error().code == ErrorCode::kNotFound) {
           return Result{};
@@ -137,12 +150,12 @@ Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, cons
       return Result{.requeue_after = std::chrono::milliseconds::zero()};
     }
     case FinalizerStep::kCleanup: {
-      Expected<Result> cleaned = cleanup(obj);
+      Expected<Result> cleaned = cleanup();
       if (!cleaned) {
         return cleaned;
       }
-      const Expected<json> patched = api.Patch(gvr, ns, name, kube::PatchType::kJson,
-                                               RemoveFinalizerPatch(obj, finalizer_name));
+      const Expected<json> patched = api.Patch(gvr, std::string(ns), std::string(name),
+                                               kube::PatchType::kJson, remove_patch());
       if (!patched) {
         if (patched.error().code == ErrorCode::kNotFound) {
           return cleaned;
@@ -159,6 +172,55 @@ Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, cons
     }
   }
   return Result{};
+}
+
+}  // namespace
+
+json AddFinalizerPatch(const json& obj, std::string_view finalizer_name) {
+  const json* finalizers = Finalizers(obj);
+  return AddPatch(finalizers == nullptr || finalizers->empty() ? json(nullptr) : *finalizers,
+                  finalizer_name);
+}
+
+json RemoveFinalizerPatch(const json& obj, std::string_view finalizer_name) {
+  return RemovePatch(FinalizerIndex(obj, finalizer_name), finalizer_name);
+}
+
+FinalizerStep DecideFinalizerStep(const FinalizerTarget& target, std::string_view finalizer_name) {
+  const bool has = FinalizerIndex(target, finalizer_name).has_value();
+  if (target.deleting) {
+    return has ? FinalizerStep::kCleanup : FinalizerStep::kNothing;
+  }
+  return has ? FinalizerStep::kApply : FinalizerStep::kAddFinalizer;
+}
+
+json AddFinalizerPatch(const FinalizerTarget& target, std::string_view finalizer_name) {
+  return AddPatch(target.finalizers.empty() ? json(nullptr) : json(target.finalizers),
+                  finalizer_name);
+}
+
+json RemoveFinalizerPatch(const FinalizerTarget& target, std::string_view finalizer_name) {
+  return RemovePatch(FinalizerIndex(target, finalizer_name), finalizer_name);
+}
+
+Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr, const json& obj,
+                                  std::string_view finalizer_name, const FinalizerFn& apply,
+                                  const FinalizerFn& cleanup) {
+  return RunStep(
+      api, gvr, Field(obj, "namespace"), Field(obj, "name"),
+      DecideFinalizerStep(obj, finalizer_name), finalizer_name,
+      [&] { return AddFinalizerPatch(obj, finalizer_name); },
+      [&] { return RemoveFinalizerPatch(obj, finalizer_name); }, [&] { return apply(obj); },
+      [&] { return cleanup(obj); });
+}
+
+Expected<Result> RunWithFinalizer(kube::KubeApi& api, const kube::Gvr& gvr,
+                                  const FinalizerTarget& target, std::string_view finalizer_name,
+                                  const TypedFinalizerFn& apply, const TypedFinalizerFn& cleanup) {
+  return RunStep(
+      api, gvr, target.ns, target.name, DecideFinalizerStep(target, finalizer_name), finalizer_name,
+      [&] { return AddFinalizerPatch(target, finalizer_name); },
+      [&] { return RemoveFinalizerPatch(target, finalizer_name); }, apply, cleanup);
 }
 
 }  // namespace tenantdb::runtime

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "kube/gvr.h"
+#include "kube/store.h"
 
 namespace tenantdb::controllers {
 
@@ -39,14 +40,7 @@ Expected<bool> NamespaceAdmitted(kube::KubeApi& kube, const v1::DatabaseServer& 
   if (NeedsNamespaceLabels(server.spec, ns)) {
     TENANTDB_TRY(const auto obj, kube.Get(kube::NamespacesGvr(), "", ns));
     if (obj) {
-      const auto md = obj->find("metadata");
-      if (md != obj->end() && md->contains("labels") && (*md)["labels"].is_object()) {
-        for (const auto& [key, value] : (*md)["labels"].items()) {
-          if (value.is_string()) {
-            labels.emplace(key, value.get<std::string>());
-          }
-        }
-      }
+      labels = kube::LabelsOf(*obj);
     }
   }
   return IsNamespaceAllowed(server.spec, ns, labels);

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "api/v1alpha1/database_types.h"
 #include "fakes/fake_kube_api.h"
 #include "kube/gvr.h"
 
@@ -192,6 +193,116 @@ TEST(FinalizerPatchTest, PatchesAreGuardedByTestOps) {
   EXPECT_EQ(DecideFinalizerStep(obj, kFinalizer), FinalizerStep::kCleanup);
   obj["metadata"]["finalizers"] = {"a"};
   EXPECT_EQ(DecideFinalizerStep(obj, kFinalizer), FinalizerStep::kNothing);
+}
+
+// The typed overload: the same table from the object's ObjectMeta (as the typed caches hold it).
+class TypedFinalizerTest : public FinalizerTest {
+ protected:
+  static api::v1alpha1::Database Typed(const json& obj) {
+    auto typed = api::v1alpha1::FromJson<api::v1alpha1::Database>(obj);
+    EXPECT_TRUE(typed.has_value());
+    return typed.has_value() ? *typed : api::v1alpha1::Database{};
+  }
+  Expected<Result> RunTyped(const api::v1alpha1::Database& db) {
+    return RunWithFinalizer(
+        api_, gvr_, db.metadata, kFinalizer,
+        [this, &db]() -> Expected<Result> {
+          ++applied_;
+          EXPECT_EQ(db.metadata.name, "orders");
+          return Result{.requeue_after = std::chrono::minutes(5)};
+        },
+        [this]() -> Expected<Result> {
+          ++cleaned_;
+          return cleanup_result_;
+        });
+  }
+};
+
+TEST_F(TypedFinalizerTest, AddsThenAppliesThenCleansUpAndRemoves) {
+  json db = Database("orders");
+  db["metadata"]["finalizers"] = {"other.io/keep"};
+  api_.Seed(gvr_, db);
+
+  Expected<Result> result = RunTyped(Typed(Stored("orders")));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->requeue_after, milliseconds(0));
+  EXPECT_EQ(Stored("orders")["metadata"]["finalizers"], json::array({"other.io/keep", kFinalizer}));
+
+  result = RunTyped(Typed(Stored("orders")));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->requeue_after, std::chrono::minutes(5));
+  EXPECT_EQ(applied_, 1);
+
+  ASSERT_TRUE(api_.Delete(gvr_, "team-a", "orders").has_value());
+  ASSERT_TRUE(RunTyped(Typed(Stored("orders"))).has_value());
+  EXPECT_EQ(cleaned_, 1);
+  EXPECT_EQ(Stored("orders")["metadata"]["finalizers"], json::array({"other.io/keep"}));
+}
+
+TEST_F(TypedFinalizerTest, FirstFinalizerOfAnObjectWithoutAny) {
+  api_.Seed(gvr_, Database("orders"));
+  ASSERT_TRUE(RunTyped(Typed(Stored("orders"))).has_value());
+  EXPECT_EQ(Stored("orders")["metadata"]["finalizers"], json::array({kFinalizer}));
+}
+
+TEST_F(TypedFinalizerTest, CleanupErrorKeepsTheFinalizerAndStaleRemoveRequeues) {
+  json db = Database("orders");
+  db["metadata"]["finalizers"] = {"other.io/keep", kFinalizer};
+  api_.Seed(gvr_, db);
+  ASSERT_TRUE(api_.Delete(gvr_, "team-a", "orders").has_value());
+  const api::v1alpha1::Database stale = Typed(Stored("orders"));
+
+  cleanup_result_ = Error::Transient("server unreachable");
+  Expected<Result> result = RunTyped(stale);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(Stored("orders")["metadata"]["finalizers"], json::array({"other.io/keep", kFinalizer}));
+
+  cleanup_result_ = Result{};
+  ASSERT_TRUE(api_.Patch(gvr_, "team-a", "orders", kube::PatchType::kJson,
+                         json::array({{{"op", "remove"}, {"path", "/metadata/finalizers/0"}}}))
+                  .has_value());
+  result = RunTyped(stale);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->requeue_after, kFinalizerConflictRequeue);
+  ASSERT_TRUE(RunTyped(Typed(Stored("orders"))).has_value());
+  EXPECT_EQ(api_.Object(gvr_, "team-a", "orders"), std::nullopt);
+}
+
+TEST_F(TypedFinalizerTest, DeletingWithoutOurFinalizerAndGoneObjectAreNothing) {
+  api::v1alpha1::Database db = Typed(Database("orders"));  // never stored
+  Expected<Result> result = RunTyped(db);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->requeue_after, std::nullopt);
+
+  db.metadata.finalizers = {"other.io/keep"};
+  db.metadata.deletion_timestamp =
+      Typed(json{{"metadata", {{"deletionTimestamp", "2024-01-01T00:00:00Z"}}}})
+          .metadata.deletion_timestamp;
+  ASSERT_TRUE(db.metadata.deletion_timestamp.has_value());
+  const int patches = api_.Calls("patch");
+  result = RunTyped(db);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(applied_ + cleaned_, 0);
+  EXPECT_EQ(api_.Calls("patch"), patches);
+}
+
+TEST(TypedFinalizerPatchTest, SamePatchesAsFromJson) {
+  json obj = Database("orders");
+  const std::vector<std::string> none;
+  EXPECT_EQ(AddFinalizerPatch(FinalizerTarget{"team-a", "orders", none, false}, kFinalizer),
+            AddFinalizerPatch(obj, kFinalizer));
+  obj["metadata"]["finalizers"] = {"a", kFinalizer};
+  const std::vector<std::string> two{"a", std::string(kFinalizer)};
+  const FinalizerTarget target{"team-a", "orders", two, false};
+  EXPECT_EQ(AddFinalizerPatch(target, "b"), AddFinalizerPatch(obj, "b"));
+  EXPECT_EQ(RemoveFinalizerPatch(target, kFinalizer), RemoveFinalizerPatch(obj, kFinalizer));
+  EXPECT_EQ(RemoveFinalizerPatch(target, "zz"), nullptr);
+  EXPECT_EQ(DecideFinalizerStep(target, kFinalizer), FinalizerStep::kApply);
+  EXPECT_EQ(DecideFinalizerStep(target, "b"), FinalizerStep::kAddFinalizer);
+  EXPECT_EQ(DecideFinalizerStep(FinalizerTarget{"", "x", two, true}, kFinalizer),
+            FinalizerStep::kCleanup);
+  EXPECT_EQ(DecideFinalizerStep(FinalizerTarget{"", "x", none, true}, kFinalizer),
+            FinalizerStep::kNothing);
 }
 
 }  // namespace

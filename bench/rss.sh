@@ -2,8 +2,11 @@
 # bench/rss.sh — memory and connections of `tenantdb run` against the real control plane:
 #   1. idle (one DatabaseServer, nothing else to do), after 15 s;
 #   2. with N Databases (default 1000) and N DatabaseRoles in the cache, once all are reconciled.
-# Prints VmRSS / VmHWM from /proc/<pid>/status and the number of TCP connections the process
-# holds to kube-apiserver (one per watch, plus the pooled client connections).
+# Prints VmRSS / VmHWM / RssAnon (private memory) from /proc/<pid>/status and the number of TCP
+# connections the process holds to kube-apiserver (one per watch, plus the pooled client
+# connections), and an estimate of the heap each cached object costs: the growth of RssAnon from
+# idle to loaded divided by the 2N objects (an upper bound: it also counts the work queues, rate
+# limiter entries and allocator slack that the N pairs bring).
 #
 #   bench/rss.sh [N]            uses build/src/tenantdb (TENANTDB_BIN to override)
 #
@@ -43,9 +46,10 @@ conns() {  # established TCP connections of the operator to kube-apiserver
   ss -Htnp state established "( dport = :$port )" 2>/dev/null | grep -c "pid=$pid," || true
 }
 report() {  # report LABEL
-  printf '%-34s VmRSS %6.1f MiB  VmHWM %6.1f MiB  apiserver connections %s\n' "$1" \
-    "$(awk -v k="$(mem VmRSS)" 'BEGIN {print k / 1024}')" \
-    "$(awk -v k="$(mem VmHWM)" 'BEGIN {print k / 1024}')" "$(conns)"
+  printf '%-34s VmRSS %6.1f MiB  VmHWM %6.1f MiB  RssAnon %6.1f MiB  apiserver connections %s\n' \
+    "$1" "$(awk -v k="$(mem VmRSS)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(mem VmHWM)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(mem RssAnon)" 'BEGIN {print k / 1024}')" "$(conns)"
 }
 
 kubectl apply --server-side --force-conflicts -k "$repo/crds/" >/dev/null
@@ -73,6 +77,7 @@ pid=$!
 kubectl wait --for=condition=Ready --timeout=60s databaseserver/bench-rss >/dev/null
 sleep 15
 report "idle (1 DatabaseServer)"
+idle_anon=$(mem RssAnon)
 
 # N Databases and N DatabaseRoles in a namespace the server does not allow: each is cached and
 # reconciled once (Ready=False NamespaceNotAllowed), without touching PostgreSQL.
@@ -104,6 +109,10 @@ done
 t2=$(date +%s.%N)
 sleep 5
 report "$n Databases + $n DatabaseRoles"
+loaded_anon=$(mem RssAnon)
+printf 'heap per cached object: %.2f KiB ((RssAnon loaded - idle) / %d objects, an upper bound)\n' \
+  "$(awk -v a="$idle_anon" -v b="$loaded_anon" -v n="$((2 * n))" 'BEGIN {print (b - a) / n}')" \
+  $((2 * n))
 printf 'apply of %d objects took %.1f s; all Databases reconciled %.1f s after the apply (%s with status)\n' \
   $((2 * n)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
   "$(awk -v a="$t1" -v b="$t2" 'BEGIN {print b - a}')" "$done_count"

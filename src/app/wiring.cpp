@@ -24,6 +24,7 @@
 #include "runtime/leader_election.h"
 #include "runtime/manager.h"
 #include "runtime/metrics.h"
+#include "sql/pg_session.h"
 #include "sql/pool.h"
 #include "sql/pqxx_executor.h"
 
@@ -146,6 +147,10 @@ int RunOperator(const RunOptions& options) {
       "/tenantdb-" + std::to_string(::getpid()) + "-ca";
   WiringContext ctx(options, **transport, kube_api, sql, clock, metrics, manager, events, ca_dir);
   ctx.api_observer = count_request;
+  sql::PgSessionFactory sessions(sql);
+  controllers::SqlStatementMetrics sql_metrics(metrics);
+  ctx.sessions = &sessions;
+  ctx.sql_metrics = &sql_metrics;
   WireServerController(ctx);
   WireDatabaseController(ctx);
   WireRoleController(ctx);

@@ -55,30 +55,35 @@ Expected<void> ApplyOutcome::status() const {
 
 namespace {
 
-// The transaction rule of apply_sql.h; a violation is a planner bug.
-Expected<void> CheckTransaction(const SqlTransaction& transaction) {
+// The transaction rule of apply_sql.h (a violation is a planner bug); returns the database whose
+// session runs the transaction (std::nullopt: the home session).
+Expected<std::optional<std::string>> SessionDatabase(const SqlTransaction& transaction) {
   if (transaction.empty()) {
     return Error::Internal("planner produced an empty SQL transaction");
   }
-  const auto target = sql::TargetDatabase(transaction.front());
+  std::optional<std::string> database;
   for (const auto& action : transaction) {
-    if (sql::TargetDatabase(action) != target) {
-      return Error::Internal("planner mixed databases in one SQL transaction: " +
-                             sql::Describe(transaction.front()) + " and " + sql::Describe(action));
-    }
     if (transaction.size() > 1 && sql::MustRunOutsideTransaction(action)) {
       return Error::Internal("planner put " + sql::Describe(action) +
                              " in a transaction with other actions");
     }
+    auto target = sql::TargetDatabase(action);
+    if (target && database && *target != *database) {
+      return Error::Internal("planner mixed databases in one SQL transaction: " +
+                             sql::Describe(transaction.front()) + " and " + sql::Describe(action));
+    }
+    if (target) {
+      database = std::move(target);
+    }
   }
-  return {};
+  return database;
 }
 
 // Renders, logs (redacted) and counts one transaction, then sends it.
 Expected<void> ApplyOne(ServerSessions& sessions, const SqlTransaction& transaction,
                         const ApplyContext& context) {
-  TENANTDB_TRY_VOID(CheckTransaction(transaction));
-  TENANTDB_TRY(sql::Session * session, sessions.For(sql::TargetDatabase(transaction.front())));
+  TENANTDB_TRY(const auto database, SessionDatabase(transaction));
+  TENANTDB_TRY(sql::Session * session, sessions.For(database));
   std::vector<sql::Statement> statements;
   statements.reserve(transaction.size());
   std::string described;

@@ -24,8 +24,10 @@
 
 namespace tenantdb::controllers {
 
-// Actions committed together. Rule (checked by ApplySqlActions): every action targets the same
-// database (sql::TargetDatabase; std::nullopt = the home session), and an action that
+// Actions committed together, in one session. Rule (checked by ApplySqlActions): the actions
+// that name a database (sql::TargetDatabase) all name the same one, whose session runs the
+// transaction; actions that name none (roles, ALTER/COMMENT ON DATABASE: shared catalogs) run in
+// any session, the home session when no action names a database; an action that
 // MustRunOutsideTransaction (CREATE/DROP DATABASE) is alone in its transaction.
 using SqlTransaction = std::vector<sql::SqlAction>;
 

@@ -9,19 +9,19 @@ namespace tenantdb::controllers {
 
 namespace v1 = api::v1alpha1;
 
-Expected<std::optional<AdminLogin>> LogInForCleanup(
-    const kube::CacheView& servers, kube::KubeApi& kube, const std::string& ca_dir,
+namespace {
+
+// `server` is nullptr when the DatabaseServer no longer exists.
+Expected<std::optional<AdminLogin>> LogIn(
+    const v1::DatabaseServer* server, kube::KubeApi& kube, const std::string& ca_dir,
     const std::string& server_name, const std::string& left,
     const std::function<void(const std::string& note)>& warn) {
-  const auto server_obj = servers.Get("", server_name);
-  if (!server_obj) {
+  if (server == nullptr) {
     warn("DatabaseServer \"" + server_name + "\" no longer exists: " + left +
          " were left behind, if they exist; drop them by hand.");
     return std::optional<AdminLogin>();
   }
-  AdminLogin login;
-  TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", login.server));
-  v1::ApplyDefaults(login.server);
+  AdminLogin login{.server = *server, .params = {}};
   auto params = ServerConnectionParams(kube, login.server, ca_dir);
   if (!params) {
     if (params.error().reason == v1::reason::kSecretNotFound) {
@@ -33,6 +33,33 @@ Expected<std::optional<AdminLogin>> LogInForCleanup(
   }
   login.params = std::move(*params);
   return std::optional<AdminLogin>(std::move(login));
+}
+
+}  // namespace
+
+Expected<std::optional<AdminLogin>> LogInForCleanup(
+    const kube::CacheView& servers, kube::KubeApi& kube, const std::string& ca_dir,
+    const std::string& server_name, const std::string& left,
+    const std::function<void(const std::string& note)>& warn) {
+  const auto server_obj = servers.Get("", server_name);
+  if (!server_obj) {
+    return LogIn(nullptr, kube, ca_dir, server_name, left, warn);
+  }
+  v1::DatabaseServer server;
+  TENANTDB_TRY_VOID(v1::Decode(*server_obj, "", server));
+  v1::ApplyDefaults(server);
+  return LogIn(&server, kube, ca_dir, server_name, left, warn);
+}
+
+Expected<std::optional<AdminLogin>> LogInForCleanup(
+    const kube::TypedCache<v1::DatabaseServer>& servers, kube::KubeApi& kube,
+    const std::string& ca_dir, const std::string& server_name, const std::string& left,
+    const std::function<void(const std::string& note)>& warn) {
+  const auto server = servers.Get("", server_name);
+  if (server && server->invalid) {
+    return *server->invalid;
+  }
+  return LogIn(server.get(), kube, ca_dir, server_name, left, warn);
 }
 
 }  // namespace tenantdb::controllers

@@ -12,6 +12,7 @@
 #include "common/expected.h"
 #include "kube/kube_api.h"
 #include "kube/store.h"
+#include "kube/typed_cache.h"
 #include "sql/connection.h"
 
 namespace tenantdb::controllers {
@@ -27,6 +28,10 @@ struct AdminLogin {
 Expected<std::optional<AdminLogin>> LogInForCleanup(
     const kube::CacheView& servers, kube::KubeApi& kube, const std::string& ca_dir,
     const std::string& server_name, const std::string& left,
+    const std::function<void(const std::string& note)>& warn);
+Expected<std::optional<AdminLogin>> LogInForCleanup(
+    const kube::TypedCache<api::v1alpha1::DatabaseServer>& servers, kube::KubeApi& kube,
+    const std::string& ca_dir, const std::string& server_name, const std::string& left,
     const std::function<void(const std::string& note)>& warn);
 
 }  // namespace tenantdb::controllers

@@ -60,7 +60,7 @@ TEST(TypedCacheTest, DecodesOnceWithDefaultsAndDropsWhatIsNotRead) {
   ASSERT_NE(db, nullptr);
   EXPECT_EQ(db, carried[0]);                // the handlers see the very object the cache holds
   EXPECT_EQ(db, cache.Get("a", "orders"));  // decoded once: every read shares it
-  EXPECT_FALSE(db->invalid);
+  EXPECT_EQ(db->invalid, nullptr);
   EXPECT_EQ(db->metadata.uid, "uid-orders");
   EXPECT_EQ(db->metadata.resource_version, "7");
   EXPECT_EQ(db->metadata.labels.at("team"), "a");
@@ -81,7 +81,7 @@ TEST(TypedCacheTest, InvalidObjectIsKeptWithItsErrorAndMetadata) {
 
   const CachedPtr<v1::Database> db = cache.Get("a", "bad");
   ASSERT_NE(db, nullptr);
-  ASSERT_TRUE(db->invalid.has_value());
+  ASSERT_NE(db->invalid, nullptr);
   EXPECT_EQ(db->invalid->code, ErrorCode::kInvalid);
   EXPECT_THAT(db->invalid->message, ::testing::HasSubstr("spec.connectionLimit"));
   EXPECT_EQ(db->metadata.uid, "uid-bad");   // enough for a status write and the finalizer
@@ -96,7 +96,7 @@ TEST(TypedCacheTest, InvalidMetadataStillKeepsNameAndNamespace) {
 
   const CachedPtr<v1::Database> db = writer.Cache().Get("a", "odd");
   ASSERT_NE(db, nullptr);
-  EXPECT_TRUE(db->invalid.has_value());
+  EXPECT_NE(db->invalid, nullptr);
   EXPECT_EQ(db->metadata.ns, "a");
   EXPECT_EQ(db->metadata.name, "odd");
 }

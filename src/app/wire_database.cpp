@@ -14,9 +14,10 @@ void WireDatabaseController(WiringContext& ctx) {
   auto& servers = ctx.Watch<v1::DatabaseServer>();
 
   namespace db = controllers::database;
-  auto& metrics = ctx.Keep<db::DatabaseMetrics>(ctx.metrics);
+  auto& usage = ctx.Keep<db::DatabaseMetrics>(ctx.metrics);
   auto& reconciler = ctx.Keep<db::DatabaseReconciler>(
-      databases.cache, servers.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events, metrics,
+      databases.objects, servers.objects, ctx.kube, *ctx.sessions, ctx.clock, ctx.events,
+      ctx.sql_metrics, usage,
       db::DatabaseReconciler::Settings{
           .resync_period = ctx.options.resync_period,
           .ca_dir = ctx.ca_dir,

@@ -14,7 +14,7 @@ void WireServerController(WiringContext& ctx) {
   auto& databases = ctx.Watch<v1::Database>();
 
   auto& reconciler = ctx.Keep<controllers::server::ServerReconciler>(
-      servers.cache, databases.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events,
+      servers.objects, databases.objects, ctx.kube, *ctx.sessions, ctx.clock, ctx.events,
       controllers::server::ServerReconciler::Settings{.resync_period = ctx.options.resync_period,
                                                       .ca_dir = ctx.ca_dir});
   auto controller = std::make_unique<runtime::Controller>(

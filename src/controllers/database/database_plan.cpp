@@ -4,6 +4,8 @@
 #include <cctype>
 #include <utility>
 
+#include "controllers/common/namespace_policy.h"
+
 namespace tenantdb::controllers::database {
 
 namespace v1 = api::v1alpha1;
@@ -98,7 +100,7 @@ sql::CreateExtension CreateExtensionAction(const DesiredDatabase& desired,
 
 // The owner role: ours (this object's marker), absent (created), adoptable, or a refusal.
 std::optional<Refusal> CheckOwnerRole(const DesiredDatabase& desired,
-                                      const ObservedState& observed) {
+                                      const ObservedCatalog& observed) {
   if (!observed.owner_role) {
     return std::nullopt;
   }
@@ -120,7 +122,7 @@ std::optional<Refusal> CheckOwnerRole(const DesiredDatabase& desired,
 
 // spec.schemas[].owner other than the database owner: a role tenantdb manages for this namespace.
 std::optional<Refusal> CheckSchemaOwners(const DesiredDatabase& desired,
-                                         const ObservedState& observed) {
+                                         const ObservedCatalog& observed) {
   for (const auto& schema : desired.schemas) {
     if (schema.ensure != v1::Ensure::kPresent || schema.owner == desired.owner) {
       continue;
@@ -250,7 +252,8 @@ void AppendContents(const DesiredDatabase& desired, std::vector<sql::SqlAction>&
   }
 }
 
-void PlanCreate(const DesiredDatabase& desired, const ObservedState& observed, DatabasePlan& plan) {
+void PlanCreate(const DesiredDatabase& desired, const ObservedCatalog& observed,
+                DatabasePlan& plan) {
   plan.creates_database = true;
   if (!observed.owner_role) {
     AppendCreateOwner(desired, plan.actions);
@@ -267,7 +270,7 @@ void PlanCreate(const DesiredDatabase& desired, const ObservedState& observed, D
   AppendContents(desired, plan.actions);
 }
 
-void PlanExisting(const DesiredDatabase& desired, const ObservedState& observed,
+void PlanExisting(const DesiredDatabase& desired, const ObservedCatalog& observed,
                   Ownership ownership, DatabasePlan& plan) {
   const sql::ObservedDatabase& db = *observed.database;
   DriftCollector drift(desired.drift_policy, plan);
@@ -325,7 +328,7 @@ void PlanExisting(const DesiredDatabase& desired, const ObservedState& observed,
   PlanSchemas(desired, objects, drift);
 }
 
-bool AdminNeedsMembership(const DesiredDatabase& desired, const ObservedState& observed) {
+bool AdminNeedsMembership(const DesiredDatabase& desired, const ObservedCatalog& observed) {
   if (!observed.admin_role || observed.admin_role->superuser ||
       observed.admin_role->name == desired.owner) {
     return false;
@@ -335,7 +338,7 @@ bool AdminNeedsMembership(const DesiredDatabase& desired, const ObservedState& o
 
 // The admin must be a member of the owner role before acting as its owner: right after the
 // owner role is created, or first.
-void InsertMembership(const DesiredDatabase& desired, const ObservedState& observed,
+void InsertMembership(const DesiredDatabase& desired, const ObservedCatalog& observed,
                       DatabasePlan& plan) {
   if (plan.actions.empty() || !AdminNeedsMembership(desired, observed)) {
     return;
@@ -438,7 +441,7 @@ Ownership ClassifyOwnership(const DesiredDatabase& desired,
   return desired.adopt ? Ownership::kAdoptable : Ownership::kConflict;
 }
 
-DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& observed) {
+DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedCatalog& observed) {
   DatabasePlan plan;
   const Ownership ownership = ClassifyOwnership(desired, observed.database, observed.owner_role);
   if (ownership == Ownership::kConflict) {
@@ -492,6 +495,110 @@ bool OwnerRoleIsOurs(const DesiredDatabase& desired,
                      const std::optional<sql::ObservedRole>& owner_role) {
   return owner_role && HolderOf(owner_role->comment, desired.marker) == Holder::kThis &&
          !owner_role->login && !owner_role->superuser;
+}
+
+std::optional<Readiness> WaitBeforeSession(const DesiredDatabase& desired,
+                                           const ObservedDatabaseState& observed) {
+  if (!observed.server) {
+    return Readiness::InProgress(
+        std::string(v1::reason::kDependencyNotReady),
+        "DatabaseServer \"" + desired.server +
+            "\" does not exist: create it (ask the platform team) or fix spec.serverRef.name.");
+  }
+  const v1::DatabaseServer& server = *observed.server;
+  if (!observed.namespace_admitted) {
+    return Readiness::Stalled(std::string(v1::reason::kNamespaceNotAllowed),
+                              NamespaceNotAllowedMessage(server, desired.ns));
+  }
+  // What the server does not let tenants use is refused before any session is opened.
+  if (auto refusal = CheckServerPolicy(desired, server.spec)) {
+    return Readiness::Stalled(refusal->reason, refusal->message);
+  }
+  if (!v1::IsStatusConditionTrue(server.status.conditions, v1::kReady)) {
+    const v1::Condition* ready = v1::FindStatusCondition(server.status.conditions, v1::kReady);
+    const std::string why = ready != nullptr && !ready->message.empty()
+                                ? " (" + ready->reason + ": " + ready->message + ")"
+                                : " yet";
+    return Readiness::InProgress(std::string(v1::reason::kDependencyNotReady),
+                                 "DatabaseServer \"" + desired.server + "\" is not Ready" + why +
+                                     "; tenantdb continues once it is.");
+  }
+  return std::nullopt;
+}
+
+DatabaseReport ReportFor(const DesiredDatabase& desired) {
+  DatabaseReport report;
+  report.server = desired.server;
+  report.database_name = desired.name;
+  report.owner = desired.owner;
+  return report;
+}
+
+VisitPlan PlanVisit(const DesiredDatabase& desired, const ObservedDatabaseState& observed) {
+  VisitPlan visit{.transactions = {}, .report = ReportFor(desired), .blocked = false};
+  if (auto wait = WaitBeforeSession(desired, observed)) {
+    visit.report.not_ready = std::move(wait);
+    visit.blocked = true;
+    return visit;
+  }
+  if (!observed.catalog) {  // Observe reads it whenever nothing above waits
+    visit.report.not_ready = Readiness::InProgress(std::string(v1::reason::kReconciling),
+                                                   "The server's catalog has not been read yet.");
+    visit.blocked = true;
+    return visit;
+  }
+  DatabasePlan plan = PlanDatabase(desired, *observed.catalog);
+  if (plan.refusal) {
+    visit.report.not_ready =
+        plan.refusal->reason == v1::reason::kDependencyNotReady
+            ? Readiness::InProgress(plan.refusal->reason, plan.refusal->message)
+            : Readiness::Stalled(plan.refusal->reason, plan.refusal->message);
+    visit.blocked = true;
+    return visit;
+  }
+  visit.transactions = GroupIntoTransactions(plan.actions);
+  visit.report.drift = std::move(plan.drift);
+  visit.report.immutable_differences = std::move(plan.immutable_differences);
+  return visit;
+}
+
+std::string DescribeOnServer(const DesiredDatabase& desired) {
+  return "PostgreSQL database \"" + desired.name + "\" on DatabaseServer \"" + desired.server +
+         "\"";
+}
+
+DeletionPlan PlanDeletion(const DesiredDatabase& desired, const ObservedDatabaseState& observed) {
+  DeletionPlan plan;
+  const std::string pg = DescribeOnServer(desired);
+  // The namespace must still be admitted, and the database must carry this object's marker,
+  // before anything is dropped: a finalizer never trusts the names it reads.
+  if (!observed.namespace_admitted) {
+    plan.left_behind = "Did not drop " + pg + " and role \"" + desired.owner + "\": namespace \"" +
+                       desired.ns +
+                       "\" is no longer admitted by the DatabaseServer; they were left on the "
+                       "server.";
+    return plan;
+  }
+  if (!observed.catalog) {
+    return plan;
+  }
+  const ObservedCatalog& catalog = *observed.catalog;
+  int others = observed.owner_databases;
+  if (catalog.database) {
+    const Ownership ownership = ClassifyOwnership(desired, catalog.database, catalog.owner_role);
+    if (ownership != Ownership::kOurs && ownership != Ownership::kUnfinished) {
+      plan.left_behind = "Did not drop " + pg + ": it does not carry this object's marker (" +
+                         desired.marker + "), so it is not tenantdb's to drop.";
+      return plan;
+    }
+    plan.drop_database = {{sql::DropDatabase{.name = desired.name, .force = true}}};
+    others -= catalog.database->owner == desired.owner ? 1 : 0;
+  }
+  // The owner role goes with its database when it is ours and owns no other one.
+  if (OwnerRoleIsOurs(desired, catalog.owner_role) && others == 0) {
+    plan.drop_owner = {{sql::DropRole{.role = desired.owner}}};
+  }
+  return plan;
 }
 
 }  // namespace tenantdb::controllers::database

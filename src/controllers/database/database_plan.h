@@ -13,7 +13,10 @@
 #include "api/v1alpha1/database_server_types.h"
 #include "api/v1alpha1/database_types.h"
 #include "common/expected.h"
+#include "controllers/common/apply_sql.h"
+#include "controllers/common/readiness.h"
 #include "controllers/common/tenancy.h"
+#include "controllers/database/database_status.h"
 #include "sql/actions.h"
 #include "sql/catalog.h"
 
@@ -77,7 +80,7 @@ struct ObservedObjects {
 
 // What the server holds. `objects` is absent when the database does not exist (or was not read
 // because it is someone else's).
-struct ObservedState {
+struct ObservedCatalog {
   std::optional<sql::ObservedDatabase> database;
   std::optional<sql::ObservedRole> owner_role;  // the desired owner role
   // The admin role tenantdb logs in as. When it is not a superuser it must be a member of the
@@ -125,12 +128,64 @@ struct DatabasePlan {
 // same minus the CREATEs, whatever the driftPolicy. For an existing one: ownership of the owner
 // role, adoption, then drift (owner, connection limit, marker, connections, PUBLIC access,
 // extensions, schemas) handled by driftPolicy.
-DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedState& observed);
+DatabasePlan PlanDatabase(const DesiredDatabase& desired, const ObservedCatalog& observed);
 
 // Pure helper for deletion: the owner role is dropped with the database (reclaimPolicy Delete)
 // only when it carries this object's marker and cannot log in; the caller also checks that it
 // owns no other database.
 bool OwnerRoleIsOurs(const DesiredDatabase& desired,
                      const std::optional<sql::ObservedRole>& owner_role);
+
+// --- one visit: observe -> plan -> act -> report (src/controllers/README.md) --------------------
+
+// What one visit learned (the Observe step; the one name for it; ObservedRoleState,
+// ObservedServerState likewise). Read in order, each part only when the earlier ones let the visit
+// go on: a Database waiting on its DatabaseServer reads no Secret and opens no session.
+struct ObservedDatabaseState {
+  // The DatabaseServer spec.serverRef names, defaults applied; absent: it does not exist.
+  std::optional<api::v1alpha1::DatabaseServer> server;
+  bool namespace_admitted = false;  // by that server (read only when it exists)
+  // The server's catalog, read once nothing above stops the visit. On deletion only `database`
+  // and `owner_role` are read.
+  std::optional<ObservedCatalog> catalog;
+  // Deletion only: databases the owner role owns, this one included.
+  int owner_databases = 0;
+};
+
+// Why the visit stops before opening a session (the DatabaseServer missing or not Ready, the
+// namespace not admitted, a server policy refusing the spec); std::nullopt: go on.
+std::optional<Readiness> WaitBeforeSession(const DesiredDatabase& desired,
+                                           const ObservedDatabaseState& observed);
+
+// The report of a visit that knows the names: server, database name and owner.
+DatabaseReport ReportFor(const DesiredDatabase& desired);
+
+// What a visit must do and what the status must then say (the Plan step).
+struct VisitPlan {
+  std::vector<SqlTransaction> transactions;  // GroupIntoTransactions of PlanDatabase's actions
+  DatabaseReport report;                     // once every transaction committed
+  // report.not_ready waits on another object or on a person (a refusal): no SQL, no backoff.
+  bool blocked = false;
+};
+
+// Pure: WaitBeforeSession, then PlanDatabase over the catalog (its refusal blocks the visit).
+VisitPlan PlanVisit(const DesiredDatabase& desired, const ObservedDatabaseState& observed);
+
+// reclaimPolicy Delete, once logged in (the Cleanup step's plan).
+struct DeletionPlan {
+  // Set when nothing may be dropped (the namespace no longer admitted, the database not this
+  // object's): the Warning Event (reason Deleting) that says what was left.
+  std::optional<std::string> left_behind;
+  std::vector<SqlTransaction> drop_database;
+  // The owner role, when it is ours and owns no other database; dropped after the database, and
+  // a failure only leaves it behind (with a Warning Event).
+  std::vector<SqlTransaction> drop_owner;
+};
+
+// Pure: `observed.catalog` is absent when the namespace is no longer admitted.
+DeletionPlan PlanDeletion(const DesiredDatabase& desired, const ObservedDatabaseState& observed);
+
+// "PostgreSQL database "x" on DatabaseServer "y"", for deletion messages.
+std::string DescribeOnServer(const DesiredDatabase& desired);
 
 }  // namespace tenantdb::controllers::database

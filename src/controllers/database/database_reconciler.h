@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,33 +11,32 @@
 
 #include "api/v1alpha1/database_server_types.h"
 #include "api/v1alpha1/database_types.h"
+#include "controllers/common/apply_sql.h"
 #include "controllers/common/event_sink.h"
+#include "controllers/common/report.h"
 #include "controllers/database/database_plan.h"
 #include "controllers/database/database_status.h"
 #include "kube/kube_api.h"
-#include "kube/store.h"
+#include "kube/typed_cache.h"
 #include "runtime/clock.h"
 #include "runtime/metrics.h"
 #include "runtime/reconciler.h"
-#include "sql/connection.h"
-#include "sql/sql_executor.h"
+#include "sql/session.h"
 
 namespace tenantdb::controllers::database {
 
-class Sessions;
-
 inline constexpr std::string_view kDatabaseFinalizer = "tenantdb.io/database";
 
-// tenantdb_sql_statements_total{kind} and, per Database, tenantdb_database_size_bytes and
-// tenantdb_database_connections {namespace,name,database}: refreshed on each reconcile, exposed
-// at scrape time, never written to status.
+// Per Database, tenantdb_database_size_bytes and tenantdb_database_connections
+// {namespace,name,database}: refreshed on each reconcile, exposed at scrape time, never written to
+// status. (Statements are counted by controllers::SqlStatementMetrics, shared by every
+// controller.)
 class DatabaseMetrics {
  public:
   explicit DatabaseMetrics(runtime::MetricsRegistry& registry);
   DatabaseMetrics(const DatabaseMetrics&) = delete;
   DatabaseMetrics& operator=(const DatabaseMetrics&) = delete;
 
-  void CountStatement(std::string_view kind);
   void SetUsage(const runtime::ObjectKey& key, const std::string& database, std::int64_t size_bytes,
                 std::int32_t connections);
   void Forget(const runtime::ObjectKey& key);
@@ -51,17 +49,16 @@ class DatabaseMetrics {
   };
   std::vector<runtime::GaugeSample> Samples(bool size) const;
 
-  runtime::CounterFamily& statements_;
   mutable std::mutex mu_;
   std::map<runtime::ObjectKey, Usage> usage_;
   runtime::CallbackGaugeRegistration size_gauge_;         // reads usage_: declared after it
   runtime::CallbackGaugeRegistration connections_gauge_;  // idem
 };
 
-// Gives each Database its own PostgreSQL database on its DatabaseServer: observe (caches, the
-// Namespace, the catalog) -> PlanDatabase (pure) -> act (SQL) -> ComputeDatabaseStatus (pure) and
-// one status write when it changed. Deletion through the tenantdb.io/database finalizer honours
-// deletionProtection and reclaimPolicy.
+// Gives each Database its own PostgreSQL database on its DatabaseServer, in the shape of every
+// controller (src/controllers/README.md): Observe (caches, the Namespace, the admin Secret, the
+// catalog) -> PlanVisit (pure) -> ApplySqlActions -> ReportStatus -> Finish. Deletion through the
+// tenantdb.io/database finalizer honours deletionProtection and reclaimPolicy.
 class DatabaseReconciler final : public runtime::Reconciler {
  public:
   struct Settings {
@@ -71,40 +68,59 @@ class DatabaseReconciler final : public runtime::Reconciler {
     // marker (TENANTDB_TEST_CRASH_AFTER=database-created at start-up). Never set in production.
     bool crash_after_database_created = false;
   };
-  DatabaseReconciler(kube::CacheView databases, kube::CacheView servers, kube::KubeApi& kube,
-                     sql::SqlConnector& sql, runtime::Clock& clock, EventSink events,
-                     DatabaseMetrics& metrics, Settings settings);
+  // `statements` may be null (tests that do not look at metrics).
+  DatabaseReconciler(kube::TypedCache<api::v1alpha1::Database> databases,
+                     kube::TypedCache<api::v1alpha1::DatabaseServer> servers, kube::KubeApi& kube,
+                     sql::SessionFactory& sessions, runtime::Clock& clock, EventSink events,
+                     SqlStatementMetrics* statements, DatabaseMetrics& usage, Settings settings);
 
   Expected<runtime::Result> Reconcile(const runtime::ObjectKey& key) override;
 
  private:
-  Expected<runtime::Result> Apply(const nlohmann::json& obj);
-  Expected<runtime::Result> Cleanup(const nlohmann::json& obj);
-  // All reads of one visit: the database, its owner role, the admin role, explicit schema
-  // owners, and the objects inside the database when it is ours and open.
-  Expected<ObservedState> Observe(sql::SqlExecutor& admin, Sessions& sessions,
-                                  const DesiredDatabase& desired,
-                                  const api::v1alpha1::DatabaseServerSpec& server);
-  // Runs one transaction (or one CREATE/DROP DATABASE outside any), logged redacted and counted;
-  // a Normal Event per action once it committed.
-  Expected<void> Execute(const nlohmann::json& obj, Sessions& sessions, const std::string& database,
-                         const std::vector<sql::SqlAction>& transaction,
-                         std::string_view event_reason);
+  Expected<runtime::Result> Apply(const api::v1alpha1::Database& db);
+  Expected<runtime::Result> Cleanup(const api::v1alpha1::Database& db);
+  // reclaimPolicy Delete: log in, verify, drop the database and then its owner role.
+  Expected<runtime::Result> DropOnServer(const api::v1alpha1::Database& db,
+                                         const DesiredDatabase& desired);
 
-  // Writes the status computed from `report` when it changed; Warning Event when Ready turns
-  // False with a new reason.
-  Expected<void> Report(const nlohmann::json& obj, const api::v1alpha1::Database& database,
-                        const DatabaseReport& report);
-  void Event(const nlohmann::json& obj, std::string_view type, std::string_view reason,
+  // Observe: the server from the cache, the namespace's admission, and, when nothing makes the
+  // visit wait, the admin's sessions (`sessions`, kept for Act) and the catalog.
+  Expected<ObservedDatabaseState> Observe(const api::v1alpha1::Database& db,
+                                          const DesiredDatabase& desired,
+                                          std::optional<ServerSessions>& sessions);
+  // The catalog reads of one visit: the database, its owner role, the admin role, explicit schema
+  // owners, and the objects inside the database when it is ours and open.
+  Expected<ObservedCatalog> ReadCatalog(ServerSessions& sessions, const DesiredDatabase& desired,
+                                        const api::v1alpha1::DatabaseServerSpec& server);
+  // Observe for deletion: admission, then the database, its owner role and what that role owns.
+  Expected<ObservedDatabaseState> ObserveDeletion(const api::v1alpha1::Database& db,
+                                                  const DesiredDatabase& desired,
+                                                  const api::v1alpha1::DatabaseServer& server,
+                                                  ServerSessions& sessions);
+
+  // What the act step reports as: Events on `db` with `reason`, the statement counter, and the
+  // fault injection point.
+  ApplyContext ActingFor(const api::v1alpha1::Database& db, const DesiredDatabase& desired,
+                         std::string_view reason) const;
+  // The usage gauges, as of the end of this visit (a database it created is measured at once).
+  void RecordUsage(const api::v1alpha1::Database& db, ServerSessions& sessions,
+                   const std::string& database);
+
+  // Report and Finish: the status computed from `report`, written when it changed (one Event
+  // per Ready transition), then how the visit ends.
+  Expected<runtime::Result> Report(const api::v1alpha1::Database& db, const DatabaseReport& report,
+                                   const VisitEnd& end);
+  void Event(const api::v1alpha1::Database& db, std::string_view type, std::string_view reason,
              const std::string& note);
 
-  kube::CacheView databases_;
-  kube::CacheView servers_;
+  kube::TypedCache<api::v1alpha1::Database> databases_;
+  kube::TypedCache<api::v1alpha1::DatabaseServer> servers_;
   kube::KubeApi& kube_;
-  sql::SqlConnector& sql_;
+  sql::SessionFactory& sessions_;
   runtime::Clock& clock_;
   EventSink events_;
-  DatabaseMetrics& metrics_;
+  SqlStatementMetrics* statements_;
+  DatabaseMetrics& usage_;
   Settings settings_;
 };
 

@@ -12,8 +12,24 @@ std::string SuperuserWarning(const std::string& admin_user) {
          "role and point spec.adminCredentialsSecretRef at it.";
 }
 
+Error ExplainConnectError(const v1::DatabaseServer& server, const ObservedServerState& observed,
+                          Error error) {
+  if (error.reason == v1::reason::kAuthenticationFailed) {
+    const auto& ref = server.spec.admin_credentials_secret_ref;
+    error.message = "PostgreSQL at " + observed.endpoint + " refused the login of \"" +
+                    observed.admin_user + "\": check the password in Secret " + ref.ns + "/" +
+                    ref.name + ". (" + error.message + ")";
+  } else if (error.code == ErrorCode::kTransient) {
+    error.message = "Cannot reach PostgreSQL at " + observed.endpoint +
+                    ": check spec.host, spec.port, spec.sslMode and that the server is "
+                    "running; tenantdb retries by itself. (" +
+                    error.message + ")";
+  }
+  return error;
+}
+
 v1::DatabaseServerStatus ComputeServerStatus(const v1::DatabaseServer& server,
-                                             const ServerObservation& obs, v1::Timestamp now) {
+                                             const ObservedServerState& obs, v1::Timestamp now) {
   v1::DatabaseServerStatus status = server.status;
   const std::int64_t generation = server.metadata.generation;
   status.observed_generation = generation;
@@ -31,6 +47,12 @@ v1::DatabaseServerStatus ComputeServerStatus(const v1::DatabaseServer& server,
   status.server_version = obs.server_version;
   status.databases = obs.databases;
   return status;
+}
+
+bool WarnsSuperuser(const std::vector<v1::Condition>& before,
+                    const std::vector<v1::Condition>& after, const ObservedServerState& observed) {
+  return observed.admin_is_superuser && !v1::IsStatusConditionTrue(before, v1::kReady) &&
+         v1::IsStatusConditionTrue(after, v1::kReady);
 }
 
 }  // namespace tenantdb::controllers::server

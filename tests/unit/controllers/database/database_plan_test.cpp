@@ -42,8 +42,8 @@ sql::ObservedRole OwnerRole(std::vector<std::string> members = {}) {
 }
 
 // Everything as tenantdb leaves it.
-ObservedState InPlace() {
-  ObservedState o;
+ObservedCatalog InPlace() {
+  ObservedCatalog o;
   sql::ObservedDatabase db;
   db.name = kDb;
   db.owner = kOwner;
@@ -127,7 +127,7 @@ TEST(PlanDatabaseTest, CreatesEverythingFromNothing) {
        .schema = std::nullopt,
        .ensure = v1::Ensure::kAbsent}};
   db.spec.schemas = {{.name = "app", .owner = std::nullopt, .ensure = std::nullopt}};
-  ObservedState observed;
+  ObservedCatalog observed;
   observed.admin_role = Role(kAdmin);
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   EXPECT_TRUE(plan.creates_database);
@@ -158,7 +158,7 @@ TEST(PlanDatabaseTest, CreatesEverythingFromNothing) {
 }
 
 TEST(PlanDatabaseTest, ExistingOwnerRoleIsReusedAndSuperuserAdminNeedsNoMembership) {
-  ObservedState observed;
+  ObservedCatalog observed;
   observed.owner_role = OwnerRole();
   auto admin = Role(kAdmin);
   admin.superuser = true;
@@ -175,7 +175,7 @@ TEST(PlanDatabaseTest, ExistingOwnerRoleIsReusedAndSuperuserAdminNeedsNoMembersh
 TEST(PlanDatabaseTest, CreateIgnoresDriftPolicy) {
   auto db = Db();
   db.spec.drift_policy = v1::DriftPolicy::kDetect;
-  ObservedState observed;
+  ObservedCatalog observed;
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   EXPECT_TRUE(plan.creates_database);
   EXPECT_EQ(plan.actions.size(), 7u);  // role, its marker, database, marker, revoke, open, revoke
@@ -199,7 +199,7 @@ TEST(PlanDatabaseTest, EverythingInPlaceIsZeroActions) {
 // One drift case: how the server differs, what Correct does, what Detect reports.
 struct DriftCase {
   const char* name;
-  std::function<void(ObservedState&)> mutate;
+  std::function<void(ObservedCatalog&)> mutate;
   std::vector<SqlAction> correct;
   v1::DriftEntry detect;
 };
@@ -207,26 +207,26 @@ struct DriftCase {
 std::vector<DriftCase> DriftCases() {
   return {
       {"owner",
-       [](ObservedState& o) { o.database->owner = "someone_else"; },
+       [](ObservedCatalog& o) { o.database->owner = "someone_else"; },
        {sql::AlterDatabaseOwner{.name = kDb, .owner = kOwner}},
        {"owner", kOwner, "someone_else"}},
       {"connection limit",
-       [](ObservedState& o) { o.database->connection_limit = 3; },
+       [](ObservedCatalog& o) { o.database->connection_limit = 3; },
        {sql::AlterDatabaseConnectionLimit{.name = kDb, .connection_limit = -1}},
        {"connectionLimit", "-1", "3"}},
       {"PUBLIC on the database",
-       [](ObservedState& o) {
+       [](ObservedCatalog& o) {
          o.database->acl.push_back({"PUBLIC", "TEMPORARY", false});
          o.database->acl.push_back({"PUBLIC", "CONNECT", false});
        },
        {RevokeDatabase()},
        {"publicDatabaseAccess", "none", "CONNECT,TEMPORARY"}},
       {"connections refused",
-       [](ObservedState& o) { o.database->allow_connections = false; },
+       [](ObservedCatalog& o) { o.database->allow_connections = false; },
        {sql::AlterDatabaseAllowConnections{.name = kDb, .allow = true}},
        {"allowConnections", "true", "false"}},
       {"CREATE on schema public",
-       [](ObservedState& o) {
+       [](ObservedCatalog& o) {
          o.objects->schemas[0].acl.push_back({"PUBLIC", "CREATE", false});
        },
        {RevokeSchemaCreate()},
@@ -237,7 +237,7 @@ std::vector<DriftCase> DriftCases() {
 TEST(PlanDatabaseTest, EachDriftIsCorrectedUnderCorrect) {
   for (const auto& c : DriftCases()) {
     SCOPED_TRACE(c.name);
-    ObservedState observed = InPlace();
+    ObservedCatalog observed = InPlace();
     c.mutate(observed);
     const DatabasePlan plan = PlanDatabase(Desired(), observed);
     EXPECT_EQ(plan.actions, c.correct);
@@ -251,7 +251,7 @@ TEST(PlanDatabaseTest, EachDriftIsReportedUnderDetect) {
   db.spec.drift_policy = v1::DriftPolicy::kDetect;
   for (const auto& c : DriftCases()) {
     SCOPED_TRACE(c.name);
-    ObservedState observed = InPlace();
+    ObservedCatalog observed = InPlace();
     c.mutate(observed);
     const DatabasePlan plan = PlanDatabase(Desired(db), observed);
     EXPECT_TRUE(plan.actions.empty());
@@ -265,7 +265,7 @@ TEST(PlanDatabaseTest, EachDriftIsLeftAloneUnderIgnore) {
   db.spec.drift_policy = v1::DriftPolicy::kIgnore;
   for (const auto& c : DriftCases()) {
     SCOPED_TRACE(c.name);
-    ObservedState observed = InPlace();
+    ObservedCatalog observed = InPlace();
     c.mutate(observed);
     const DatabasePlan plan = PlanDatabase(Desired(db), observed);
     EXPECT_TRUE(plan.actions.empty());
@@ -274,7 +274,7 @@ TEST(PlanDatabaseTest, EachDriftIsLeftAloneUnderIgnore) {
 }
 
 TEST(PlanDatabaseTest, MissingOwnerRoleIsCreatedBeforeTheOwnerIsPutBack) {
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->owner = "someone_else";
   observed.owner_role.reset();
   const DatabasePlan plan = PlanDatabase(Desired(), observed);
@@ -288,7 +288,7 @@ TEST(PlanDatabaseTest, MissingOwnerRoleIsCreatedBeforeTheOwnerIsPutBack) {
 }
 
 TEST(PlanDatabaseTest, AdminWithoutMembershipIsGrantedItFirstWhenThereIsWork) {
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.owner_role->members.clear();
   EXPECT_TRUE(PlanDatabase(Desired(), observed).actions.empty());  // nothing to do: no grant
   observed.database->connection_limit = 5;
@@ -300,7 +300,7 @@ TEST(PlanDatabaseTest, AdminWithoutMembershipIsGrantedItFirstWhenThereIsWork) {
 TEST(PlanDatabaseTest, ImmutableDifferencesAreReportedNeverCorrected) {
   auto db = Db();
   db.spec.locale = "en_US.UTF-8";
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->encoding = "LATIN1";
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   EXPECT_TRUE(plan.actions.empty());
@@ -321,12 +321,12 @@ TEST(PlanDatabaseTest, EquivalentSpellingsOfEncodingAndLocaleAreNoDifference) {
 // --- adoption ---
 
 TEST(PlanDatabaseTest, OurMarkerIsAdoptedSilently) {
-  const ObservedState o = InPlace();
+  const ObservedCatalog o = InPlace();
   EXPECT_EQ(ClassifyOwnership(Desired(), o.database, o.owner_role), Ownership::kOurs);
 }
 
 TEST(PlanDatabaseTest, NoMarkerWithoutAdoptIsAConflictAndTouchesNothing) {
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->comment.reset();
   observed.database->owner = "legacy";
   observed.database->connection_limit = 7;
@@ -344,7 +344,7 @@ TEST(PlanDatabaseTest, NoMarkerWithoutAdoptIsAConflictAndTouchesNothing) {
 TEST(PlanDatabaseTest, AnotherObjectsMarkerIsAConflictEvenWithAdopt) {
   auto db = Db();
   db.spec.adopt = true;
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->comment = "tenantdb:other/Database/orders";
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
   ASSERT_TRUE(plan.refusal);
@@ -358,7 +358,7 @@ TEST(PlanDatabaseTest, AnotherObjectsMarkerIsAConflictEvenWithAdopt) {
 TEST(PlanDatabaseTest, AdoptWritesTheMarkerAndCorrects) {
   auto db = Db();
   db.spec.adopt = true;
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->comment = "the legacy orders database";
   observed.database->owner = "legacy_owner";
   observed.database->connection_limit = 7;
@@ -376,7 +376,7 @@ TEST(PlanDatabaseTest, AdoptUnderDetectReportsTheMissingMarker) {
   auto db = Db();
   db.spec.adopt = true;
   db.spec.drift_policy = v1::DriftPolicy::kDetect;
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->comment.reset();
   observed.database->owner = "legacy_owner";
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
@@ -401,7 +401,7 @@ TEST(PlanDatabaseTest, ExtensionsPresentAbsentAndVersion) {
   db.spec.extensions = {Ext("pgcrypto"), Ext("citext", "1.6"),
                         Ext("hstore", {}, v1::Ensure::kAbsent), Ext("plpgsql"),
                         Ext("ltree", {}, v1::Ensure::kAbsent)};
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.objects->extensions.push_back({"citext", "1.5", "public"});
   observed.objects->extensions.push_back({"hstore", "1.8", "public"});
   const DatabasePlan plan = PlanDatabase(Desired(db), observed);
@@ -429,7 +429,7 @@ TEST(PlanDatabaseTest, SchemasPresentAbsentAndOwner) {
                      {.name = "reports", .owner = "analyst", .ensure = std::nullopt},
                      {.name = "old", .owner = std::nullopt, .ensure = v1::Ensure::kAbsent},
                      {.name = "gone", .owner = std::nullopt, .ensure = v1::Ensure::kAbsent}};
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.objects->schemas.push_back({"reports", kOwner, {}});
   observed.objects->schemas.push_back({"old", kOwner, {}});
   observed.schema_owner_roles["analyst"] =
@@ -455,7 +455,7 @@ TEST(PlanDatabaseTest, DeclaredObjectsInPlaceAreZeroActions) {
   auto db = Db();
   db.spec.extensions = {Ext("citext", "1.6")};
   db.spec.schemas = {{.name = "app", .owner = std::nullopt, .ensure = std::nullopt}};
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.objects->extensions.push_back({"citext", "1.6", "public"});
   observed.objects->schemas.push_back({"app", kOwner, {}});
   EXPECT_TRUE(PlanDatabase(Desired(db), observed).actions.empty());
@@ -479,7 +479,7 @@ TEST(OwnerRoleIsOursTest, OnlyANologinOwnerWithThisObjectsMarker) {
 TEST(PlanDatabaseTest, AnOwnerRoleOfAnotherObjectIsRefusedAndNothingIsSent) {
   for (const bool exists : {false, true}) {
     SCOPED_TRACE(exists ? "database exists" : "database absent");
-    ObservedState observed = InPlace();
+    ObservedCatalog observed = InPlace();
     if (!exists) {
       observed.database.reset();
       observed.objects.reset();
@@ -500,7 +500,7 @@ TEST(PlanDatabaseTest, AnExistingUnmarkedRoleIsNeverTheOwnerWithoutAdoption) {
     SCOPED_TRACE(name);
     auto db = Db();
     db.spec.owner = name;
-    ObservedState observed;
+    ObservedCatalog observed;
     observed.admin_role = Role(kAdmin);
     observed.owner_role = Role(name);
     const DatabasePlan plan = PlanDatabase(Desired(db), observed);
@@ -515,7 +515,7 @@ TEST(PlanDatabaseTest, AnExistingUnmarkedRoleIsNeverTheOwnerWithoutAdoption) {
 TEST(PlanDatabaseTest, AdoptingAnUnmarkedOwnerRoleNeedsTheServerAndNeverTakesAPrivilegedOne) {
   auto db = Db();
   db.spec.adopt = true;
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.owner_role = Role(kOwner, {kAdmin});  // unmarked
   // The server does not allow adoption.
   DatabasePlan plan = PlanDatabase(Desired(db), observed);
@@ -531,7 +531,7 @@ TEST(PlanDatabaseTest, AdoptingAnUnmarkedOwnerRoleNeedsTheServerAndNeverTakesAPr
   for (const auto privilege : {&sql::ObservedRole::superuser, &sql::ObservedRole::create_role,
                                &sql::ObservedRole::create_db, &sql::ObservedRole::bypass_rls,
                                &sql::ObservedRole::replication}) {
-    ObservedState privileged = observed;
+    ObservedCatalog privileged = observed;
     (*privileged.owner_role).*privilege = true;
     plan = PlanDatabase(Desired(db), privileged);
     ASSERT_TRUE(plan.refusal);
@@ -552,7 +552,7 @@ TEST(PlanDatabaseTest, AnUnfinishedDatabaseIsFinishedWhateverTheDriftPolicy) {
     auto db = Db();
     db.spec.drift_policy = policy;
     db.spec.extensions = {Ext("citext")};
-    ObservedState observed = InPlace();
+    ObservedCatalog observed = InPlace();
     observed.database->comment.reset();
     observed.database->allow_connections = false;
     observed.database->acl.push_back({"PUBLIC", "CONNECT", false});
@@ -573,7 +573,7 @@ TEST(PlanDatabaseTest, AnUnfinishedDatabaseIsFinishedWhateverTheDriftPolicy) {
 }
 
 TEST(PlanDatabaseTest, AnUnmarkedDatabaseOfAnotherOwnerIsNotMistakenForAnUnfinishedOne) {
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   observed.database->comment.reset();
   observed.database->owner = "teamb_owner";  // same name requested, someone else's database
   EXPECT_EQ(ClassifyOwnership(Desired(), observed.database, observed.owner_role),
@@ -646,7 +646,7 @@ TEST(CheckServerPolicyTest, AdoptionOnlyWhereTheServerAllowsIt) {
 TEST(PlanDatabaseTest, SchemaOwnersOnlyRolesOfThisNamespace) {
   auto db = Db();
   db.spec.schemas = {{.name = "reports", .owner = "analyst", .ensure = std::nullopt}};
-  ObservedState observed = InPlace();
+  ObservedCatalog observed = InPlace();
   // Absent: wait for it.
   DatabasePlan plan = PlanDatabase(Desired(db), observed);
   ASSERT_TRUE(plan.refusal);

@@ -20,7 +20,7 @@ v1::DatabaseServer Server(std::int64_t generation) {
   return s;
 }
 
-ServerObservation Connected(bool superuser = false) {
+ObservedServerState Connected(bool superuser = false) {
   return {.error = std::nullopt,
           .server_version = "15.18",
           .admin_is_superuser = superuser,
@@ -52,14 +52,14 @@ TEST(ComputeServerStatusTest, SuperuserAdminIsReadyWithAWarning) {
 }
 
 TEST(ComputeServerStatusTest, UnreachableIsReconcilingAndAuthFailureIsStalled) {
-  ServerObservation down;
+  ObservedServerState down;
   down.error = Error::Transient("cannot connect to db:5432: connection refused");
   auto status = ComputeServerStatus(Server(1), down, T(0));
   EXPECT_TRUE(v1::IsStatusConditionFalse(status.conditions, v1::kReady));
   EXPECT_EQ(v1::FindStatusCondition(status.conditions, v1::kReady)->reason, "ServerUnreachable");
   EXPECT_TRUE(v1::IsStatusConditionTrue(status.conditions, v1::kReconciling));
 
-  ServerObservation auth;
+  ObservedServerState auth;
   auth.error = Error::Permission("password authentication failed", "AuthenticationFailed");
   v1::DatabaseServer s = Server(1);
   s.status = status;
@@ -72,7 +72,7 @@ TEST(ComputeServerStatusTest, UnreachableIsReconcilingAndAuthFailureIsStalled) {
 }
 
 TEST(ComputeServerStatusTest, RecoveryFlipsReadyAndKeepsNoStaleConditions) {
-  ServerObservation down;
+  ObservedServerState down;
   down.error = Error::Transient("connection refused");
   v1::DatabaseServer s = Server(1);
   s.status = ComputeServerStatus(s, down, T(0));

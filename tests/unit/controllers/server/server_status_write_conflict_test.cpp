@@ -2,7 +2,7 @@
 // the reconcile fails as a conflict, the controller requeues it with its rate limiter, and the
 // next reconcile writes Ready=True. No failure condition is ever written and no Warning Event is
 // emitted for the conflict. Driven through the real runtime::Controller (work queue and rate
-// limiter) over the fake API, with the ServerReconciler and a scripted PostgreSQL session.
+// limiter) over the fake API, with the ServerReconciler and an in-memory PostgreSQL server.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -14,39 +14,32 @@
 #include "controllers/server/server_reconciler.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_kube_api.h"
+#include "fakes/fake_sql_server.h"
 #include "kube/gvr.h"
-#include "kube/store.h"
+#include "kube/typed_cache.h"
 #include "runtime/controller.h"
 #include "runtime/metrics.h"
-#include "sql/sql_executor.h"
+#include "sql/session.h"
 
 namespace tenantdb::controllers::server {
 namespace {
 
+namespace v1 = api::v1alpha1;
 using nlohmann::json;
 using std::chrono::milliseconds;
 
-// Answers the server version query as PostgreSQL 15 would, for a non-superuser admin role.
-class VersionExecutor final : public sql::SqlExecutor {
- public:
-  Expected<sql::Rows> Query(const sql::Statement&) override {
-    return sql::Rows{{std::string("15.8 (Debian 15.8-1)"), std::string("f")}};
-  }
-  Expected<void> ExecuteInTransaction(const std::vector<sql::Statement>&) override {
-    return Error::Internal("not expected");
-  }
-  Expected<std::string> EncryptPassword(const std::string&, const std::string&) override {
-    return Error::Internal("not expected");
-  }
-};
-
-class VersionConnector final : public sql::SqlConnector {
+// PostgreSQL 15 with a non-superuser admin role tenantdb/secret, counting the logins.
+class VersionServer final : public sql::SessionFactory {
  public:
   int connects = 0;
-  Expected<std::unique_ptr<sql::SqlExecutor>> Connect(const sql::ConnectionParams&) override {
+  Expected<std::unique_ptr<sql::Session>> Connect(const sql::ConnectionParams& params) override {
     ++connects;
-    return std::unique_ptr<sql::SqlExecutor>(std::make_unique<VersionExecutor>());
+    return server_.Connect(params);
   }
+
+ private:
+  fakes::FakeSqlServer server_{fakes::FakeSqlServer::Options{
+      .admin = "tenantdb", .admin_password = "secret", .version = "15.8"}};
 };
 
 struct RecordedEvent {
@@ -96,23 +89,22 @@ TEST(ServerStatusWriteConflictTest, A409OnTheStatusWriteIsRequeuedAndEndsReadyWi
               {"allowedNamespaces", {"team-a"}}}}});
 
   // The cache as the watch would keep it: refreshed from the API after every step.
-  kube::StoreWriter servers;
-  kube::StoreWriter databases;
+  kube::TypedCacheWriter<v1::DatabaseServer> servers;
+  kube::TypedCacheWriter<v1::Database> databases;
   databases.Replace({});
   const auto refresh_cache = [&] {
-    servers.Replace(
-        {std::make_shared<const json>(*api.Object(kube::DatabaseServersGvr(), "", "main"))});
+    servers.Replace({kube::DecodeCached<v1::DatabaseServer>(
+        *api.Object(kube::DatabaseServersGvr(), "", "main"))});
   };
   refresh_cache();
 
-  VersionConnector sql;
+  VersionServer sql;
   std::vector<RecordedEvent> events;
   EventSink sink = [&](const json&, std::string_view type, std::string_view reason,
                        const std::string&) {
     events.push_back({std::string(type), std::string(reason)});
   };
-  ServerReconciler reconciler(kube::CacheView({servers.Reader()}),
-                              kube::CacheView({databases.Reader()}), api, sql, clock, sink,
+  ServerReconciler reconciler(servers.Cache(), databases.Cache(), api, sql, clock, sink,
                               ServerReconciler::Settings{});
   runtime::MetricsRegistry registry;
   runtime::Controller::Settings settings;

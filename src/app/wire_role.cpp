@@ -27,25 +27,16 @@ void WireRoleController(WiringContext& ctx) {
   auto& servers = ctx.Watch<v1::DatabaseServer>();
 
   namespace role = controllers::role;
-  // The same family as the Database controller's (controllers/database DatabaseMetrics): the
-  // registry returns the existing family for a name registered again with the same type and
-  // labels, whichever controller is wired first; same help text, so the exposition is the same.
-  runtime::CounterFamily& statements = ctx.metrics.RegisterCounter(
-      "tenantdb_sql_statements_total",
-      "SQL statements tenantdb ran to change a server, by action kind.", {"kind"});
   // Fault injection for the e2e tests (RoleReconciler::Settings::crash_after_password_set), read
   // once here; unset in production.
   const bool crash_after_password_set = FaultInjectionPoint("password-set");
   const bool crash_after_role_created = FaultInjectionPoint("role-created");
   auto& reconciler = ctx.Keep<role::RoleReconciler>(
-      roles.cache, databases.cache, servers.cache, ctx.kube, ctx.sql, ctx.clock, ctx.events,
-      [] { return GeneratePassword(); },
+      roles.objects, databases.objects, servers.objects, ctx.kube, *ctx.sessions, ctx.clock,
+      ctx.events, [] { return GeneratePassword(); },
       role::RoleReconciler::Settings{.resync_period = ctx.options.resync_period,
                                      .ca_dir = ctx.ca_dir,
-                                     .count_statement =
-                                         [&statements](std::string_view kind) {
-                                           statements.WithLabels({std::string(kind)}).Inc();
-                                         },
+                                     .metrics = ctx.sql_metrics,
                                      .crash_after_password_set = crash_after_password_set,
                                      .crash_after_role_created = crash_after_role_created});
   auto key_of = [](const v1::DatabaseRole& role) {

@@ -126,22 +126,22 @@ bool PasswordChangeNeeded(bool role_exists, const std::string& desired_sha256,
   return !role_exists || !recorded_sha256 || *recorded_sha256 != desired_sha256;
 }
 
-Expected<RolePlan> PlanRole(const DesiredRole& d, const ObservedState& o) {
-  RolePlan plan;
-  plan.sets_password = d.password_verifier.has_value();
+namespace {
 
-  // Attributes and password.
+// CREATE ROLE with its marker, or the ALTER ROLE that makes the attributes and password match.
+void PlanAttributes(const DesiredRole& d, const ObservedState& o,
+                    std::vector<sql::SqlAction>& actions) {
   if (!o.role) {
-    plan.actions.emplace_back(sql::CreateRole{.role = d.role,
-                                              .login = d.login,
-                                              .connection_limit = d.connection_limit,
-                                              .valid_until = d.valid_until,
-                                              .password_verifier = d.password_verifier});
-    plan.actions.emplace_back(sql::CommentOnRole{.role = d.role, .comment = d.marker});
+    actions.emplace_back(sql::CreateRole{.role = d.role,
+                                         .login = d.login,
+                                         .connection_limit = d.connection_limit,
+                                         .valid_until = d.valid_until,
+                                         .password_verifier = d.password_verifier});
+    actions.emplace_back(sql::CommentOnRole{.role = d.role, .comment = d.marker});
   } else {
     if (o.role->comment != d.marker) {
       // Adopted (the reconciler refuses a role it may not take over before planning).
-      plan.actions.emplace_back(sql::CommentOnRole{.role = d.role, .comment = d.marker});
+      actions.emplace_back(sql::CommentOnRole{.role = d.role, .comment = d.marker});
     }
     sql::AlterRole alter{.role = d.role};
     if (o.role->login != d.login) {
@@ -155,14 +155,17 @@ Expected<RolePlan> PlanRole(const DesiredRole& d, const ObservedState& o) {
     }
     alter.password_verifier = d.password_verifier;
     if (alter.login || alter.connection_limit || alter.valid_until || alter.password_verifier) {
-      plan.actions.emplace_back(std::move(alter));
+      actions.emplace_back(std::move(alter));
     }
   }
+}
 
-  // Memberships.
-  const bool owner_preset = d.preset == v1::PrivilegePreset::kOwner;
+// Memberships: revoke only those tenantdb manages (role_plan.h), grant the missing ones.
+// Returns the memberships managed after the plan.
+std::set<std::string> PlanMemberships(const DesiredRole& d, const ObservedState& o,
+                                      std::vector<sql::SqlAction>& actions) {
   std::set<std::string> wanted(d.in_roles.begin(), d.in_roles.end());
-  if (owner_preset) {
+  if (d.preset == v1::PrivilegePreset::kOwner) {
     wanted.insert(d.owner);
   }
   std::set<std::string> member_of;
@@ -172,15 +175,27 @@ Expected<RolePlan> PlanRole(const DesiredRole& d, const ObservedState& o) {
   for (const auto& m : member_of) {
     const bool managed = o.managed_memberships.contains(m) || m == d.owner;
     if (managed && !wanted.contains(m)) {
-      plan.actions.emplace_back(sql::RevokeMembership{.role = m, .member = d.role});
+      actions.emplace_back(sql::RevokeMembership{.role = m, .member = d.role});
     }
   }
   for (const auto& m : wanted) {
     if (!member_of.contains(m)) {
-      plan.actions.emplace_back(sql::GrantMembership{.role = m, .member = d.role});
+      actions.emplace_back(sql::GrantMembership{.role = m, .member = d.role});
     }
   }
-  plan.managed_memberships.assign(wanted.begin(), wanted.end());
+  return wanted;
+}
+
+}  // namespace
+
+Expected<RolePlan> PlanRole(const DesiredRole& d, const ObservedState& o) {
+  RolePlan plan;
+  plan.sets_password = d.password_verifier.has_value();
+
+  PlanAttributes(d, o, plan.actions);
+  const std::set<std::string> managed = PlanMemberships(d, o, plan.actions);
+  plan.managed_memberships.assign(managed.begin(), managed.end());
+  const bool owner_preset = d.preset == v1::PrivilegePreset::kOwner;
 
   // The Owner preset's sessions act as the owner role, so that what they create belongs to it.
   const std::optional<std::string> set_role =

@@ -2,34 +2,40 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "api/v1alpha1/database_role_types.h"
 #include "api/v1alpha1/database_server_types.h"
 #include "api/v1alpha1/database_types.h"
+#include "controllers/common/apply_sql.h"
 #include "controllers/common/event_sink.h"
+#include "controllers/common/report.h"
 #include "controllers/role/role_status.h"
+#include "controllers/role/role_visit.h"
 #include "kube/kube_api.h"
-#include "kube/store.h"
+#include "kube/typed_cache.h"
 #include "runtime/clock.h"
 #include "runtime/reconciler.h"
-#include "sql/actions.h"
-#include "sql/catalog.h"
-#include "sql/sql_executor.h"
+#include "sql/session.h"
 
 namespace tenantdb::controllers::role {
 
 inline constexpr std::string_view kRoleFinalizer = "tenantdb.io/role";
 
-// DatabaseRole: observe (the role, its Database and DatabaseServer from the caches, the password
-// and credentials Secrets by direct GET, the role's catalog state in its database) -> PlanRole
-// (pure) -> act (SQL in the role's database, verifiers only, redacted logs, one Event per change)
-// -> the credentials Secret (server-side apply, only when its content changes, always after the
-// password is set on the server) -> ComputeRoleStatus (pure), written only when it changed.
+// DatabaseRole, in the shape every controller shares (src/controllers/README.md):
+//   Observe  the role, its Database and DatabaseServer (typed caches), the namespace's admission,
+//            the credentials and passwordSecretRef Secrets (direct GETs), the catalog of the
+//            role's database (sql::Session): one ObservedRoleState;
+//   Plan     PlanCredentials -> the SCRAM verifier (Session::EncryptPassword) -> PlanRoleActions,
+//            pure (role_visit.h): transactions, the credentials Secret, the status facts;
+//   Act      ApplySqlActions (verifiers only, redacted logs, one Event per action), then the
+//            Secret (server-side apply, only when its content changes, always after the password
+//            is on the server);
+//   Report   ComputeRoleStatus (pure), ReportStatus, Finish.
 //
 // spec.passwordRotation.strategy AlternatingUsers: the role is a NOLOGIN group and the Secret
 // names one of its login roles <role>_a / <role>_b; DecideLogins and PlanLogin (role_plan.h)
@@ -37,15 +43,15 @@ inline constexpr std::string_view kRoleFinalizer = "tenantdb.io/role";
 // of the Secret record them; the server's catalog and pg_stat_activity decide.
 //
 // Secrets are not watched (the operator may not list/watch them): a credentials Secret edited or
-// deleted by hand is put back on the next periodic resync (--resync-period).
+// deleted by hand is put back on the next periodic resync (--resync-period), and a missing
+// passwordSecretRef Secret is an error retried with backoff rather than a blocked visit.
 class RoleReconciler final : public runtime::Reconciler {
  public:
   struct Settings {
     std::chrono::seconds resync_period{600};
     std::string ca_dir;  // where CA bundles from sslRootCertSecretRef are written for libpq
-    // Called once per SQL statement sent, with its sql::ActionKind (the wiring counts
-    // tenantdb_sql_statements_total{kind}); may be empty.
-    std::function<void(std::string_view kind)> count_statement;
+    // tenantdb_sql_statements_total (registered once by the wiring); may be null (tests).
+    SqlStatementMetrics* metrics = nullptr;
     // Fault-injection point for tests, never set in production: when true the process exits at
     // once (std::_Exit(137), like a SIGKILL: no cleanup, no flush but the log line) right after a
     // password verifier was set on the server and before the credentials Secret is written, the
@@ -59,44 +65,48 @@ class RoleReconciler final : public runtime::Reconciler {
   };
   // `generate_password`: a fresh random password (common/password.h GeneratePassword in
   // production; deterministic in tests).
-  RoleReconciler(kube::CacheView roles, kube::CacheView databases, kube::CacheView servers,
-                 kube::KubeApi& kube, sql::SqlConnector& sql, runtime::Clock& clock,
-                 EventSink events, std::function<std::string()> generate_password,
-                 Settings settings);
+  RoleReconciler(kube::TypedCache<api::v1alpha1::DatabaseRole> roles,
+                 kube::TypedCache<api::v1alpha1::Database> databases,
+                 kube::TypedCache<api::v1alpha1::DatabaseServer> servers, kube::KubeApi& kube,
+                 sql::SessionFactory& sessions, runtime::Clock& clock, EventSink events,
+                 std::function<std::string()> generate_password, Settings settings);
 
   Expected<runtime::Result> Reconcile(const runtime::ObjectKey& key) override;
 
  private:
-  Expected<runtime::Result> Apply(const nlohmann::json& obj);
-  Expected<runtime::Result> Cleanup(const nlohmann::json& obj);
-  // Everything up to the credentials Secret; fills `outcome` as it learns things.
-  Expected<std::chrono::seconds> Converge(const nlohmann::json& obj,
-                                          const api::v1alpha1::DatabaseRole& role,
-                                          RoleOutcome& outcome);
-  // Tenant isolation before anything is sent: the Database's database and owner role carry its
-  // marker; the role is this object's (its marker), absent, or adoptable; every spec.inRoles
-  // entry may be granted (controllers/common/tenancy.h). Errors carry the refusal's reason.
-  Expected<void> CheckTenancy(const api::v1alpha1::DatabaseRole& role,
-                              const api::v1alpha1::Database& db,
-                              const api::v1alpha1::DatabaseServer& server,
-                              const std::string& database, const std::string& owner,
-                              const std::string& marker,
-                              const std::optional<sql::ObservedRole>& observed,
-                              const std::string& admin, sql::SqlExecutor& session);
-  // Runs `transaction` (one or more actions) in one transaction: each logged redacted and
-  // counted, one Event per action once committed.
-  Expected<void> Execute(const nlohmann::json& obj, sql::SqlExecutor& session,
-                         const std::string& database,
-                         const std::vector<sql::SqlAction>& transaction,
-                         std::string_view event_reason);
-  void Event(const nlohmann::json& obj, std::string_view type, std::string_view reason,
-             const std::string& note);
+  Expected<runtime::Result> Apply(const api::v1alpha1::DatabaseRole& role);
+  Expected<runtime::Result> Cleanup(const api::v1alpha1::DatabaseRole& role);
 
-  kube::CacheView roles_;
-  kube::CacheView databases_;
-  kube::CacheView servers_;
+  // All the reads of a visit; `sessions` is left open on the role's database for Act.
+  ObservedRoleState Observe(const api::v1alpha1::DatabaseRole& role,
+                            std::unique_ptr<ServerSessions>& sessions);
+  Expected<void> ObserveSecrets(const api::v1alpha1::DatabaseRole& role, const RoleNames& names,
+                                ObservedRoleState& observed);
+  Expected<void> ObserveCatalog(const api::v1alpha1::DatabaseRole& role, const RoleNames& names,
+                                ServerSessions& sessions, ObservedRoleState& observed);
+  // The transactions (and the fault-injection points after them).
+  Expected<void> Act(const api::v1alpha1::DatabaseRole& role, const RoleActionsPlan& plan,
+                     ServerSessions& sessions);
+  // The credentials Secret, once the password is on the server.
+  Expected<void> WriteSecret(const api::v1alpha1::DatabaseRole& role, const RoleActionsPlan& plan);
+  // ComputeRoleStatus, ReportStatus, Finish.
+  Expected<runtime::Result> Report(const api::v1alpha1::DatabaseRole& role,
+                                   const RoleOutcome& outcome, VisitEnd end);
+
+  // Finalizer (reclaimPolicy Delete): where the role lives, logged in, markers read.
+  Expected<std::optional<ObservedRoleCleanup>> ObserveCleanup(
+      const api::v1alpha1::DatabaseRole& role, const std::string& role_name,
+      std::unique_ptr<ServerSessions>& sessions);
+  Expected<void> ObserveCleanupCatalog(const std::string& role_name, sql::ConnectionParams params,
+                                       std::unique_ptr<ServerSessions>& sessions,
+                                       ObservedRoleCleanup& observed);
+  void Warn(const api::v1alpha1::DatabaseRole& role, const std::string& note);
+
+  kube::TypedCache<api::v1alpha1::DatabaseRole> roles_;
+  kube::TypedCache<api::v1alpha1::Database> databases_;
+  kube::TypedCache<api::v1alpha1::DatabaseServer> servers_;
   kube::KubeApi& kube_;
-  sql::SqlConnector& sql_;
+  sql::SessionFactory& sessions_;
   runtime::Clock& clock_;
   EventSink events_;
   std::function<std::string()> generate_password_;

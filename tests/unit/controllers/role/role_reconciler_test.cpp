@@ -225,6 +225,36 @@ TEST_F(RoleReconcilerTest, MissingDatabaseIsBlockedWithoutSqlOrBackoff) {
   EXPECT_FALSE(kube_.Object(kube::SecretsGvr(), kNs, "app-credentials"));
 }
 
+TEST_F(RoleReconcilerTest, NamespaceNotAdmittedIsBlockedWithoutAnySession) {
+  v1::DatabaseServer server = *servers_.Cache().Get("", "default");
+  server.spec.allowed_namespaces = std::vector<std::string>{"elsewhere"};
+  servers_.Upsert(server);
+  const auto result = Converge();
+  ASSERT_TRUE(result.has_value()) << "blocked, not an error: " << result.error().message;
+  EXPECT_THAT(sql_.connects(), IsEmpty());
+  EXPECT_EQ(Ready().reason, "NamespaceNotAllowed");
+  EXPECT_FALSE(sql_.Role(kRole));
+}
+
+TEST_F(RoleReconcilerTest, AlternatingUsersCreatesTheGroupAndLoginA) {
+  UpdateSpec([](json& spec) {
+    spec["passwordRotation"] = {{"every", "24h"}, {"strategy", "AlternatingUsers"}};
+  });
+  const auto result = Converge();
+  ASSERT_TRUE(result.has_value()) << result.error().message;
+  ASSERT_TRUE(sql_.Role(kRole));
+  EXPECT_FALSE(sql_.Role(kRole)->login);  // the group
+  const auto login = sql_.Role(std::string(kRole) + "_a");
+  ASSERT_TRUE(login);
+  EXPECT_TRUE(login->login);
+  EXPECT_EQ(login->comment, kMarker);
+  EXPECT_TRUE(login->member_of.contains(kRole));
+  EXPECT_EQ(login->password_verifier, FakeSqlServer::Verifier("shop_app_a", "password-1"));
+  EXPECT_EQ(SecretKey("username"), "shop_app_a");
+  EXPECT_EQ(Role()->status.active_login, "shop_app_a");
+  EXPECT_EQ(Ready().status, v1::ConditionStatus::kTrue);
+}
+
 TEST_F(RoleReconcilerTest, MissingPasswordSecretIsAnErrorUntilItAppears) {
   UpdateSpec([](json& spec) { spec["passwordSecretRef"] = {{"name", "byo"}}; });
   const auto result = Converge();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the test control plane from upstream Go modules (test tooling only; the product is C++).
 # Output: $TENANTDB_TESTENV_CACHE/<k8s-version>/bin/{kube-apiserver,kube-controller-manager,kubectl,etcd}
-# Rebuilds only what is missing.
+# Rebuilds only what is missing. `build.sh podrunner` builds the pod runner (tests/testenv/podrunner)
+# as bin/podrunner-<key> (key: a hash of its sources, go.mod/go.sum and the Go version, so an edit
+# rebuilds it) and prints that file's path.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/versions.env"
@@ -59,7 +61,29 @@ build_helm() {
     -X $h/pkg/lint/rules.k8sVersionMajor=1 -X $h/pkg/lint/rules.k8sVersionMinor=$minor" "$h/cmd/helm@v$HELM_VERSION"
 }
 
+podrunner_key() {
+  local src="$here/podrunner"
+  { go env GOVERSION; cat "$src/go.mod" "$src/go.sum" "$src"/*.go; } | sha256sum | cut -c1-16
+}
+
+# The pod runner: client-go of the control plane's version, built with the same flags, so the
+# packages the Kubernetes build compiled come from the Go build cache.
+build_podrunner() {
+  local bin=$1
+  log "building podrunner (client-go v$K8S_STAGING_VERSION)"
+  (cd "$here/podrunner" && go build -p 2 -mod=readonly -trimpath -tags selinux,notest -ldflags "-s -w" -o "$bin.tmp.$$" .)
+  mv -f "$bin.tmp.$$" "$bin"
+  # Old builds of edited sources: removed after a day (a running environment may still use one).
+  find "$out" -maxdepth 1 -name 'podrunner-*' ! -name "${bin##*/}" -mtime +0 -delete 2>/dev/null || true
+}
+
 want=${1:-all}
+if [[ $want == podrunner ]]; then
+  pr="$out/podrunner-$(podrunner_key)"
+  [[ -x $pr ]] || build_podrunner "$pr"
+  echo "$pr"
+  exit 0
+fi
 if [[ $want == all || $want == k8s ]]; then
   if [[ ! -x $out/kube-apiserver || ! -x $out/kube-controller-manager || ! -x $out/kubectl ]]; then build_k8s; fi
 fi
@@ -68,5 +92,9 @@ if [[ $want == all || $want == etcd ]]; then
 fi
 if [[ $want == all || $want == helm ]]; then
   [[ -x $out/helm ]] || build_helm
+fi
+if [[ $want == all ]]; then
+  pr="$out/podrunner-$(podrunner_key)"
+  [[ -x $pr ]] || build_podrunner "$pr"
 fi
 echo "$out"

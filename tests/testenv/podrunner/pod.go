@@ -364,10 +364,27 @@ func (w *podWorker) awaitDeletion(ctx context.Context) {
 
 func (w *podWorker) deleteFinal(ctx context.Context) {
 	p := w.spec()
-	err := w.r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{
-		GracePeriodSeconds: ptr.To[int64](0), Preconditions: &metav1.Preconditions{UID: &w.uid}})
-	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) && ctx.Err() == nil {
-		log.Printf("pod %s: final delete: %v", w.name(), err)
+	for try := 0; ; try++ {
+		err := w.r.client.CoreV1().Pods(p.Namespace).Delete(ctx, p.Name, metav1.DeleteOptions{
+			GracePeriodSeconds: ptr.To[int64](0), Preconditions: &metav1.Preconditions{UID: &w.uid}})
+		if err == nil || apierrors.IsNotFound(err) || apierrors.IsConflict(err) || ctx.Err() != nil {
+			break
+		}
+		w.mu.Lock()
+		gone := w.gone
+		w.mu.Unlock()
+		if gone || try == 300 {
+			log.Printf("pod %s: final delete: %v (giving up)", w.name(), err)
+			break
+		}
+		if try%30 == 0 {
+			log.Printf("pod %s: final delete: %v (retrying)", w.name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
 	}
 	w.cleanup()
 }
@@ -386,7 +403,7 @@ func (w *podWorker) push(ctx context.Context) {
 	defer w.pushMu.Unlock()
 	p := w.spec()
 	pods := w.r.client.CoreV1().Pods(p.Namespace)
-	err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+	attempt := func() error {
 		cur, err := pods.Get(ctx, p.Name, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -400,9 +417,29 @@ func (w *podWorker) push(ctx context.Context) {
 		cur.Status = w.buildStatus(cur.Status)
 		_, err = pods.UpdateStatus(ctx, cur, metav1.UpdateOptions{})
 		return err
-	})
-	if err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil {
-		log.Printf("pod %s: status: %v", w.name(), err)
+	}
+	// A status is never dropped: while the API server is down (failure tests stop it) the
+	// update is retried, for up to 5 minutes.
+	for try := 0; ; try++ {
+		err := retry.RetryOnConflict(retry.DefaultBackoff, attempt)
+		if err == nil || apierrors.IsNotFound(err) || ctx.Err() != nil {
+			return
+		}
+		w.mu.Lock()
+		gone := w.gone
+		w.mu.Unlock()
+		if gone || try == 300 {
+			log.Printf("pod %s: status: %v (giving up)", w.name(), err)
+			return
+		}
+		if try%30 == 0 {
+			log.Printf("pod %s: status: %v (retrying)", w.name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
 	}
 }
 

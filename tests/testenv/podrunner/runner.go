@@ -66,8 +66,22 @@ func (r *Runner) Run(ctx context.Context) error {
 		return ctx.Err()
 	}
 	log.Printf("node %s is Ready; binding and running pods (workdir %s)", r.node, r.workdir)
-	<-ctx.Done()
-	return nil
+	// Every 10 s the cache is walked again, so a binding that failed (the API server was down)
+	// is retried.
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			for _, o := range pods.GetStore().List() {
+				if p := o.(*v1.Pod); p.Spec.NodeName == "" {
+					r.onPod(ctx, p)
+				}
+			}
+		}
+	}
 }
 
 func (r *Runner) onPod(ctx context.Context, p *v1.Pod) {

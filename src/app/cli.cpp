@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "api/v1alpha1/time.h"
 #include "app/options.h"
@@ -10,8 +11,58 @@
 
 namespace tenantdb::app {
 
+namespace {
+
+// `tenantdb migrate [migrate|info|validate|repair|baseline]` and its Flyway-named options.
+CLI::App* AddMigrate(CLI::App& cli, migrate::CommandOptions& o,
+                     std::vector<std::string>& placeholders, std::string& output) {
+  if (const char* url = std::getenv("DATABASE_URL"); url != nullptr) {
+    o.url = url;
+  }
+  CLI::App* m = cli.add_subcommand(
+      "migrate",
+      "Apply Flyway-style SQL migrations (V<version>__<description>.sql, R__<description>.sql) "
+      "with a flyway_schema_history table Flyway itself reads and continues");
+  m->add_option("command", o.command,
+                "migrate (default), info, validate, repair (remove failed rows, realign "
+                "checksums) or baseline")
+      ->check(CLI::IsMember({"migrate", "info", "validate", "repair", "baseline"}));
+  m->add_option("--dir", o.dir, "directory of the migration files (default .)");
+  m->add_option("--url", o.url,
+                "postgresql:// URL or libpq conninfo (default $DATABASE_URL; libpq reads "
+                "PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE for the rest)");
+  m->add_option("--host", o.host, "server host (overrides the URL)");
+  m->add_option("--port", o.port, "server port (overrides the URL)");
+  m->add_option("--user", o.user, "role to connect as (overrides the URL)");
+  m->add_option("--dbname", o.dbname, "database (overrides the URL)");
+  m->add_option("--sslmode", o.sslmode, "libpq sslmode (overrides the URL)");
+  m->add_option("--schema", o.engine.schema,
+                "schema of the history table, first on the search_path while migrating (default: "
+                "the session's current schema; created when missing, as Flyway does)");
+  m->add_option("--table", o.engine.table, "history table (default flyway_schema_history)");
+  m->add_option("--baseline-version", o.engine.baseline_version, "baseline version (default 1)");
+  m->add_option("--baseline-description", o.engine.baseline_description,
+                "baseline description (default << Flyway Baseline >>)");
+  m->add_flag("--baseline-on-migrate", o.engine.baseline_on_migrate,
+              "baseline a non-empty schema that has no history table, then migrate");
+  m->add_flag("--out-of-order", o.engine.out_of_order,
+              "apply files older than the current version that were never applied");
+  m->add_option("--validate-on-migrate", o.engine.validate_on_migrate,
+                "validate applied migrations before migrating (default true)");
+  m->add_option("--placeholder", placeholders, "NAME=VALUE for ${NAME} in the files (repeatable)");
+  m->add_option("--installed-by", o.engine.installed_by,
+                "installed_by of the rows written (default current_user)");
+  m->add_option("--output", output, "text (default) or json: a one-line JSON summary")
+      ->check(CLI::IsMember({"text", "json"}));
+  m->add_option("--summary-file", o.summary_file,
+                "also write the JSON summary to this file (/dev/termination-log in a Job)");
+  return m;
+}
+
+}  // namespace
+
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-           const RunFunction& run_function) {
+           const RunFunction& run_function, const MigrateFunction& migrate_function) {
   CLI::App cli{
       "tenantdb: a Kubernetes operator that gives every service its own PostgreSQL database, "
       "scoped roles, versioned migrations and scheduled backups on a shared server.",
@@ -68,6 +119,11 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   run->add_option("--log-level", run_options.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
 
+  migrate::CommandOptions migrate_options;
+  std::vector<std::string> placeholders;
+  std::string migrate_output;
+  CLI::App* migrate = AddMigrate(cli, migrate_options, placeholders, migrate_output);
+
   // --config is read before the flags so that flags win over the file.
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -113,6 +169,22 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (version->parsed()) {
     out << "tenantdb " << kVersion << "\n";
     return kExitOk;
+  }
+  if (migrate->parsed()) {
+    migrate_options.json = migrate_output == "json";
+    for (const std::string& p : placeholders) {
+      const auto eq = p.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        err << "tenantdb migrate: --placeholder " << p << ": expected NAME=VALUE\n";
+        return kExitUsage;
+      }
+      migrate_options.engine.placeholders[p.substr(0, eq)] = p.substr(eq + 1);
+    }
+    if (!migrate_function) {
+      err << "tenantdb migrate: not available in this build\n";
+      return kExitFailure;
+    }
+    return migrate_function(migrate_options);
   }
   if (run->parsed()) {
     auto duration = [&](const std::string& text, const char* flag,

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "app/options.h"
+#include "migrate/command.h"
 
 namespace tenantdb::app {
 
@@ -16,9 +17,13 @@ inline constexpr int kExitUsage = 2;  // unknown subcommand or flag, unreadable 
 // fake in tests).
 using RunFunction = std::function<int(const RunOptions&)>;
 
+// What `tenantdb migrate` does with its parsed options (migrate::RunCommand over libpq in the
+// binary; a fake in tests).
+using MigrateFunction = std::function<int(const migrate::CommandOptions&)>;
+
 // Parses the command line and runs the chosen subcommand. `--help` prints usage and returns 0;
 // an unknown subcommand or flag prints the error and usage to `err` and returns kExitUsage.
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-           const RunFunction& run = {});
+           const RunFunction& run = {}, const MigrateFunction& migrate = {});
 
 }  // namespace tenantdb::app

@@ -3,9 +3,12 @@
 # installs them into $TENANTDB_TOOLS_CACHE/bin (default ~/.cache/tenantdb-tools/bin):
 #   pgx-connect, kstatus   Go (go/: pgx v5.12.0, sigs.k8s.io/cli-utils v0.37.2, go.sum pinned)
 #   jdbc-connect           Java (jdbc/: org.postgresql:postgresql 42.7.14 from Maven Central)
+#   flyway-run             Java (flyway/: org.flywaydb:flyway-core + flyway-database-postgresql
+#                          13.12.0 and the JDBC driver from Maven Central), for the migrate
+#                          interop test and bench/migrate.sh
 #   py-connect, secret-values   Python (python/: psycopg 3, dj-database-url, django, installed
 #                          by scripts/setup's python step; checked here)
-# Usage: tests/tools/build.sh [all|go|jdbc|python]   (default all)
+# Usage: tests/tools/build.sh [all|go|jdbc|flyway|python]   (default all)
 # Each part is rebuilt only when the hash of its inputs changes; quiet when nothing changed.
 # Exits non-zero, with the reason on stderr, when any tool cannot be built.
 set -euo pipefail
@@ -78,6 +81,37 @@ build_jdbc() {
   printf '%s\n' "$want" >"$dir/stamp"
 }
 
+build_flyway() {
+  local t
+  for t in java javac mvn; do
+    command -v "$t" >/dev/null || die "$t is not installed (Java 17 and Maven are needed for flyway-run)"
+  done
+  local want
+  want=$(inputs_hash "$(readlink -f "$(command -v javac)") $(cat "$here/build.sh")" "$here/flyway/pom.xml" "$here/flyway/FlywayRun.java")
+  local dir="$cache/flyway"
+  if [[ -x $bin/flyway-run && $(cat "$dir/stamp" 2>/dev/null) == "$want" ]]; then
+    return 0
+  fi
+  log "fetching org.flywaydb:flyway-core, flyway-database-postgresql (Maven Central) and building flyway-run"
+  rm -rf "$dir/lib" "$dir/classes"
+  mkdir -p "$dir/lib" "$dir/classes"
+  cp "$here/flyway/pom.xml" "$dir/pom.xml"
+  if ! mvn -B -q -Dstyle.color=never -f "$dir/pom.xml" -Dmaven.repo.local="$cache/m2" \
+    -DoutputDirectory="$dir/lib" dependency:copy-dependencies >"$dir/mvn.log" 2>&1; then
+    cat "$dir/mvn.log" >&2
+    die "Maven could not fetch Flyway (tests/tools/flyway/pom.xml)"
+  fi
+  ls "$dir"/lib/flyway-core-*.jar "$dir"/lib/flyway-database-postgresql-*.jar >/dev/null 2>&1 \
+    || die "no flyway-core or flyway-database-postgresql jar in $dir/lib after Maven ran"
+  javac -d "$dir/classes" -cp "$dir/lib/*" "$here/flyway/FlywayRun.java" \
+    || die "FlywayRun.java did not compile"
+  printf '#!/bin/sh\n# flyway-run COMMAND URL USER PASSWORD DIR [key=value...] (written by tests/tools/build.sh)\nexec java -cp %q FlywayRun "$@"\n' \
+    "$dir/classes:$dir/lib/*" >"$bin/flyway-run.tmp"
+  chmod 755 "$bin/flyway-run.tmp"
+  mv "$bin/flyway-run.tmp" "$bin/flyway-run"
+  printf '%s\n' "$want" >"$dir/stamp"
+}
+
 install_python() {
   # The modules come from scripts/setup's python step (pinned there); a missing one is an error.
   # (find_spec, not import: this runs on every warm call; scripts/setup imports them.)
@@ -92,9 +126,10 @@ sys.exit(not all(u.find_spec(m) for m in ("psycopg", "dj_database_url", "django"
 
 want=${1:-all}
 case $want in
-  all) build_go; build_jdbc; install_python ;;
+  all) build_go; build_jdbc; build_flyway; install_python ;;
   go) build_go ;;
   jdbc) build_jdbc ;;
+  flyway) build_flyway ;;
   python) install_python ;;
-  *) die "usage: tests/tools/build.sh [all|go|jdbc|python]" ;;
+  *) die "usage: tests/tools/build.sh [all|go|jdbc|flyway|python]" ;;
 esac

@@ -672,5 +672,126 @@ TEST(PlanDatabaseTest, SchemaOwnersOnlyRolesOfThisNamespace) {
                               .database = kDb, .name = "reports", .owner = "analyst"}}));
 }
 
+// --- one visit -------------------------------------------------------------------------------
+
+v1::DatabaseServer ReadyServer() {
+  v1::DatabaseServer server;
+  server.metadata.name = "default";
+  server.spec.allowed_namespaces = std::vector<std::string>{"shop"};
+  server.status.conditions = {v1::Condition{.type = std::string(v1::kReady),
+                                            .status = v1::ConditionStatus::kTrue,
+                                            .observed_generation = 1,
+                                            .reason = "Reconciled",
+                                            .message = "Connected."}};
+  return server;
+}
+
+TEST(PlanVisitTest, WaitsWithoutSqlForTheServerTheNamespaceAndTheServersPolicy) {
+  ObservedDatabaseState observed;
+  VisitPlan visit = PlanVisit(Desired(), observed);
+  EXPECT_TRUE(visit.blocked);
+  EXPECT_TRUE(visit.transactions.empty());
+  EXPECT_EQ(visit.report.not_ready->reason, "DependencyNotReady");
+  EXPECT_EQ(visit.report.database_name, kDb);
+
+  observed.server = ReadyServer();
+  visit = PlanVisit(Desired(), observed);
+  EXPECT_TRUE(visit.blocked);
+  EXPECT_EQ(visit.report.not_ready->reason, "NamespaceNotAllowed");
+  EXPECT_EQ(visit.report.not_ready->state, Readiness::State::kStalled);
+
+  observed.namespace_admitted = true;
+  v1::Database db = Db();
+  db.spec.template_name = "secret_template";
+  visit = PlanVisit(Desired(db), observed);
+  EXPECT_TRUE(visit.blocked);
+  EXPECT_EQ(visit.report.not_ready->reason, "TemplateNotAllowed");
+
+  observed.server->status.conditions.clear();
+  visit = PlanVisit(Desired(), observed);
+  EXPECT_TRUE(visit.blocked);
+  EXPECT_EQ(visit.report.not_ready->reason, "DependencyNotReady");
+  EXPECT_EQ(visit.report.not_ready->state, Readiness::State::kInProgress);
+}
+
+TEST(PlanVisitTest, GroupsTheActionsAndCarriesTheDrift) {
+  ObservedDatabaseState observed;
+  observed.server = ReadyServer();
+  observed.namespace_admitted = true;
+  observed.catalog = ObservedCatalog{};
+  observed.catalog->admin_role = Role(kAdmin);
+  VisitPlan visit = PlanVisit(Desired(), observed);
+  EXPECT_FALSE(visit.blocked);
+  EXPECT_FALSE(visit.report.not_ready.has_value());
+  ASSERT_GE(visit.transactions.size(), 2u);
+  // CREATE DATABASE stands alone in its transaction.
+  for (const auto& transaction : visit.transactions) {
+    if (std::holds_alternative<sql::CreateDatabase>(transaction.front())) {
+      EXPECT_EQ(transaction.size(), 1u);
+    }
+  }
+
+  observed.catalog = InPlace();
+  visit = PlanVisit(Desired(), observed);
+  EXPECT_FALSE(visit.blocked);
+  EXPECT_TRUE(visit.transactions.empty());
+}
+
+TEST(PlanVisitTest, ARefusalOfThePlannerBlocks) {
+  ObservedDatabaseState observed;
+  observed.server = ReadyServer();
+  observed.namespace_admitted = true;
+  observed.catalog = InPlace();
+  observed.catalog->database->comment = "tenantdb:other/Database/orders";
+  const VisitPlan visit = PlanVisit(Desired(), observed);
+  EXPECT_TRUE(visit.blocked);
+  EXPECT_TRUE(visit.transactions.empty());
+  EXPECT_EQ(visit.report.not_ready->reason, "ConflictingResource");
+}
+
+TEST(PlanDeletionTest, DropsOursThenTheOwnerWhenItOwnsNothingElse) {
+  ObservedDatabaseState observed;
+  observed.namespace_admitted = true;
+  observed.catalog = InPlace();
+  observed.catalog->owner_role = OwnerRole();
+  observed.owner_databases = 1;  // this one
+  DeletionPlan plan = PlanDeletion(Desired(), observed);
+  EXPECT_FALSE(plan.left_behind.has_value());
+  EXPECT_EQ(plan.drop_database,
+            (std::vector<SqlTransaction>{{sql::DropDatabase{.name = kDb, .force = true}}}));
+  EXPECT_EQ(plan.drop_owner, (std::vector<SqlTransaction>{{sql::DropRole{.role = kOwner}}}));
+
+  observed.owner_databases = 2;  // it owns another database too: kept
+  plan = PlanDeletion(Desired(), observed);
+  EXPECT_EQ(plan.drop_database.size(), 1u);
+  EXPECT_TRUE(plan.drop_owner.empty());
+
+  observed.catalog->database.reset();  // already gone: the owner alone
+  observed.owner_databases = 0;
+  plan = PlanDeletion(Desired(), observed);
+  EXPECT_TRUE(plan.drop_database.empty());
+  EXPECT_EQ(plan.drop_owner.size(), 1u);
+}
+
+TEST(PlanDeletionTest, LeavesEverythingWhenNotOursOrTheNamespaceIsNoLongerAdmitted) {
+  ObservedDatabaseState observed;
+  observed.namespace_admitted = false;
+  DeletionPlan plan = PlanDeletion(Desired(), observed);
+  ASSERT_TRUE(plan.left_behind.has_value());
+  EXPECT_NE(plan.left_behind->find("no longer admitted"), std::string::npos);
+  EXPECT_TRUE(plan.drop_database.empty());
+  EXPECT_TRUE(plan.drop_owner.empty());
+
+  observed.namespace_admitted = true;
+  observed.catalog = InPlace();
+  observed.catalog->database->comment = std::nullopt;
+  observed.catalog->owner_role = Role(kOwner);  // unmarked: not an unfinished one of ours
+  plan = PlanDeletion(Desired(), observed);
+  ASSERT_TRUE(plan.left_behind.has_value());
+  EXPECT_NE(plan.left_behind->find(kMarker), std::string::npos);
+  EXPECT_TRUE(plan.drop_database.empty());
+  EXPECT_TRUE(plan.drop_owner.empty());
+}
+
 }  // namespace
 }  // namespace tenantdb::controllers::database

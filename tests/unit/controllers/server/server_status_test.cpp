@@ -101,5 +101,30 @@ TEST(ReadinessTest, ErrorsMapToInProgressOrStalled) {
             "SecretNotFound");
 }
 
+TEST(ExplainConnectErrorTest, SaysWhatToCheckForALoginRefusedOrAServerUnreachable) {
+  v1::DatabaseServer s = Server(1);
+  s.spec.admin_credentials_secret_ref.ns = "tenantdb-system";
+  s.spec.admin_credentials_secret_ref.name = "admin";
+  ObservedServerState observed = Connected();
+  const Error auth = ExplainConnectError(
+      s, observed, Error::Permission("password authentication failed", "AuthenticationFailed"));
+  EXPECT_EQ(auth.reason, "AuthenticationFailed");
+  EXPECT_EQ(auth.message,
+            "PostgreSQL at db:5432 refused the login of \"tenantdb_admin\": check the password in "
+            "Secret tenantdb-system/admin. (password authentication failed)");
+  const Error down = ExplainConnectError(s, observed, Error::Transient("connection refused"));
+  EXPECT_EQ(down.code, ErrorCode::kTransient);
+  EXPECT_EQ(down.message.rfind("Cannot reach PostgreSQL at db:5432: check spec.host", 0), 0u);
+  EXPECT_EQ(ExplainConnectError(s, observed, Error::Internal("x")).message, "x");
+}
+
+TEST(WarnsSuperuserTest, OnlyWhenReadyTurnsTrueWithASuperuserAdmin) {
+  v1::DatabaseServer s = Server(1);
+  const auto ready = ComputeServerStatus(s, Connected(true), T(0)).conditions;
+  EXPECT_TRUE(WarnsSuperuser({}, ready, Connected(true)));
+  EXPECT_FALSE(WarnsSuperuser(ready, ready, Connected(true)));
+  EXPECT_FALSE(WarnsSuperuser({}, ready, Connected(false)));
+}
+
 }  // namespace
 }  // namespace tenantdb::controllers::server

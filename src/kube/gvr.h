@@ -22,6 +22,7 @@ inline Gvr ConfigMapsGvr() { return {"", "v1", "configmaps", "ConfigMap", true};
 inline Gvr NamespacesGvr() { return {"", "v1", "namespaces", "Namespace", false}; }
 inline Gvr EventsGvr() { return {"events.k8s.io", "v1", "events", "Event", true}; }
 inline Gvr LeasesGvr() { return {"coordination.k8s.io", "v1", "leases", "Lease", true}; }
+inline Gvr PodsGvr() { return {"", "v1", "pods", "Pod", true}; }
 inline Gvr JobsGvr() { return {"batch", "v1", "jobs", "Job", true}; }
 inline Gvr CronJobsGvr() { return {"batch", "v1", "cronjobs", "CronJob", true}; }
 inline Gvr DatabaseServersGvr() {

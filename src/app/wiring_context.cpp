@@ -40,18 +40,19 @@ std::vector<std::string> WiringContext::WatchedNamespaces(bool namespaced) const
   return {""};
 }
 
-kube::StoreReader WiringContext::StartWatch(const kube::Gvr& gvr, const std::string& ns,
-                                            kube::WatchRunner::EventHandler on_event) {
+void WiringContext::StartWatch(const kube::Gvr& gvr, const std::string& ns,
+                               const std::string& label_selector,
+                               kube::WatchRunner::EventHandler on_event) {
   kube::WatchRunnerOptions w;
   w.watch.gvr = gvr;
   w.watch.ns = ns;
+  w.watch.label_selector = label_selector;
+  w.keep_objects = false;
   w.name = ns.empty() ? gvr.resource : gvr.resource + "/" + ns;
   w.on_request = api_observer;
   auto runner = std::make_unique<kube::WatchRunner>(transport_, kube::StoreWriter(),
                                                     std::move(on_event), std::move(w));
-  kube::StoreReader reader = runner->Reader();
   manager.AddWatch(std::move(runner));
-  return reader;
 }
 
 runtime::Controller::Settings WiringContext::ControllerSettings(const std::string& name) const {

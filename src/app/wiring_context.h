@@ -42,10 +42,6 @@ template <class T>
 struct SharedKind {
   kube::TypedCache<T> objects;
   std::vector<std::function<void(const kube::Cached<T>& object)>> handlers;
-  // TRANSITION (issue 12): the same objects as JSON, for the reconcilers that still take a
-  // kube::CacheView. Goes, with the JSON store population in WiringContext::Watch, once they read
-  // `objects`.
-  kube::CacheView cache;
 };
 
 class WiringContext {
@@ -95,10 +91,10 @@ class WiringContext {
  private:
   // The namespaces a kind is watched in: {""} (all) unless namespaced and limited.
   std::vector<std::string> WatchedNamespaces(bool namespaced) const;
-  // Starts (through the manager) the watch of `gvr` in `ns`; `on_event` runs after the JSON store
-  // (the returned reader) has applied the event.
-  kube::StoreReader StartWatch(const kube::Gvr& gvr, const std::string& ns,
-                               kube::WatchRunner::EventHandler on_event);
+  // Starts (through the manager) the watch of `gvr` in `ns` (objects matching `label_selector`);
+  // its runner keeps no objects of its own: `on_event` fills the typed cache.
+  void StartWatch(const kube::Gvr& gvr, const std::string& ns, const std::string& label_selector,
+                  kube::WatchRunner::EventHandler on_event);
 
   kube::HttpTransport& transport_;
   std::map<std::string, std::shared_ptr<void>> kinds_;  // SharedKind<T> by "group/version/plural"
@@ -122,13 +118,17 @@ SharedKind<T>& WiringContext::Watch() {
     // before the manager starts the watches.
     auto writer = std::make_shared<kube::TypedCacheWriter<T>>();
     raw->objects.Add(writer->Cache());
-    raw->cache.Add(StartWatch(gvr, ns, [raw, writer](const kube::WatchEvent& event) {
+    std::string selector;
+    if constexpr (requires { T::kLabelSelector; }) {
+      selector = std::string(T::kLabelSelector);  // e.g. only the Jobs tenantdb created
+    }
+    StartWatch(gvr, ns, selector, [raw, writer](const kube::WatchEvent& event) {
       for (const kube::CachedPtr<T>& object : writer->Apply(event)) {
         for (const auto& handler : raw->handlers) {
           handler(*object);
         }
       }
-    }));
+    });
   }
   return *raw;
 }

@@ -39,6 +39,7 @@ WatchRunner::WatchRunner(HttpTransport& transport, StoreWriter writer, EventHand
       now_(std::move(options.now)),
       random_(std::move(options.random)),
       on_request_(std::move(options.on_request)),
+      keep_objects_(options.keep_objects),
       rng_(std::random_device{}()),
       machine_(std::move(options.watch), [this] { return Random(); }) {}
 
@@ -105,7 +106,11 @@ void WatchRunner::Publish() {
 void WatchRunner::Deliver(std::vector<WatchEvent>& events) {
   for (WatchEvent& event : events) {
     try {
-      writer_.Apply(event);
+      if (keep_objects_) {
+        writer_.Apply(event);
+      } else if (event.type == WatchEventType::kRestarted) {
+        writer_.Replace({});  // the synced mark only
+      }
     } catch (const std::exception& e) {
       spdlog::error("Watch cache update failed resource={} error={}", name_, e.what());
     }

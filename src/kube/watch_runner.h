@@ -27,6 +27,10 @@ struct WatchRunnerOptions {
   // Called after each LIST ("list") and WATCH ("watch") request with the HTTP status (0 for a
   // transport failure), like RestKubeApi's request observer: both feed the API request metric.
   std::function<void(std::string_view verb, int code)> on_request;
+  // false: the StoreWriter keeps no objects, only the "synced" mark of the first complete list
+  // (HasSynced/WaitForSync), for callers whose `on_event` fills a cache of its own (the typed
+  // caches of app/wiring_context.h): the objects are not held twice.
+  bool keep_objects = true;
 };
 
 // Drives one WatchStateMachine over an HttpTransport on its own thread (STYLE.md R9, R10):
@@ -83,6 +87,7 @@ class WatchRunner {
   std::function<std::chrono::steady_clock::time_point()> now_;
   std::function<double()> random_;
   std::function<void(std::string_view, int)> on_request_;
+  bool keep_objects_ = true;
   std::mt19937_64 rng_;
   WatchStateMachine machine_;
   WatchFramer framer_;

@@ -237,6 +237,26 @@ TEST(WatchRunnerTest, ListsThenAppliesWatchEventsInOrder) {
   EXPECT_EQ(runner.Counters().lists_started, 1u);
 }
 
+// keep_objects false (the typed caches fill their own store from the events): the handler gets
+// every event, the runner's store stays empty, and HasSynced still turns true after the list.
+TEST(WatchRunnerTest, WithoutKeptObjectsOnlyTheSyncMarkIsStored) {
+  ScriptedTransport transport;
+  transport.AddList(ListBody("10", {Obj("a", "5"), Obj("b", "6")}));
+  transport.AddStream(StreamReply({Line("ADDED", Obj("c", "11"))}));
+  Recorder recorder;
+  WatchRunnerOptions options = FastOptions();
+  options.keep_objects = false;
+  WatchRunner runner(transport, StoreWriter(), recorder.Handler(), options);
+  EXPECT_FALSE(runner.HasSynced());
+  runner.Start();
+  ASSERT_TRUE(runner.WaitForSync(seconds(10)));
+  ASSERT_TRUE(Eventually([&] { return recorder.Seen().size() >= 2; }));
+  runner.Stop();
+  EXPECT_THAT(recorder.Seen(), ElementsAre("Restarted 2", "Added c"));
+  EXPECT_EQ(runner.Reader().Size(), 0u);
+  EXPECT_TRUE(runner.Reader().HasSynced());
+}
+
 TEST(WatchRunnerTest, GoneInStreamRelistsExactlyOnceAndDropsDeletedObjects) {
   ScriptedTransport transport;
   transport.AddList(ListBody("10", {Obj("a", "5"), Obj("b", "6")}));

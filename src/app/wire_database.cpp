@@ -22,30 +22,15 @@ void WireDatabaseController(WiringContext& ctx) {
           .resync_period = ctx.options.resync_period,
           .ca_dir = ctx.ca_dir,
           .crash_after_database_created = FaultInjectionPoint("database-created")});
-  auto key_of = [](const v1::Database& db) {
-    return runtime::ObjectKey{db.metadata.ns, db.metadata.name};
-  };
-  auto controller = std::make_unique<runtime::Controller>(reconciler, ctx.clock, ctx.metrics,
-                                                          ctx.ControllerSettings("database"),
-                                                          [cache = databases.objects, key_of] {
-                                                            std::vector<runtime::ObjectKey> keys;
-                                                            for (const auto& db : cache.List()) {
-                                                              keys.push_back(key_of(*db));
-                                                            }
-                                                            return keys;
-                                                          });
-  runtime::Controller* c = controller.get();
-  databases.handlers.push_back([c, key_of](const v1::Database& db) { c->Enqueue(key_of(db)); });
+  runtime::Controller& c = ctx.AddController("database", reconciler, databases);
   // A server that changes (becomes Ready, changes its allowed namespaces) wakes its Databases.
-  servers.handlers.push_back(
-      [c, cache = databases.objects, key_of](const v1::DatabaseServer& server) {
-        for (const auto& db : cache.List()) {
-          if (v1::EffectiveServerName(*db) == server.metadata.name) {
-            c->Enqueue(key_of(*db));
-          }
-        }
-      });
-  ctx.manager.AddController(std::move(controller));
+  servers.handlers.push_back([&c, cache = databases.objects](const v1::DatabaseServer& server) {
+    for (const auto& db : cache.List()) {
+      if (v1::EffectiveServerName(*db) == server.metadata.name) {
+        c.Enqueue(WiringContext::KeyOf(*db));
+      }
+    }
+  });
 }
 
 }  // namespace tenantdb::app

@@ -39,28 +39,14 @@ void WireRoleController(WiringContext& ctx) {
                                      .metrics = ctx.sql_metrics,
                                      .crash_after_password_set = crash_after_password_set,
                                      .crash_after_role_created = crash_after_role_created});
-  auto key_of = [](const v1::DatabaseRole& role) {
-    return runtime::ObjectKey{role.metadata.ns, role.metadata.name};
-  };
-  auto controller = std::make_unique<runtime::Controller>(reconciler, ctx.clock, ctx.metrics,
-                                                          ctx.ControllerSettings("role"),
-                                                          [cache = roles.objects, key_of] {
-                                                            std::vector<runtime::ObjectKey> keys;
-                                                            for (const auto& role : cache.List()) {
-                                                              keys.push_back(key_of(*role));
-                                                            }
-                                                            return keys;
-                                                          });
-  runtime::Controller* c = controller.get();
-  roles.handlers.push_back([c, key_of](const v1::DatabaseRole& role) { c->Enqueue(key_of(role)); });
-  databases.handlers.push_back([c, cache = roles.objects, key_of](const v1::Database& database) {
+  runtime::Controller& c = ctx.AddController("role", reconciler, roles);
+  databases.handlers.push_back([&c, cache = roles.objects](const v1::Database& database) {
     for (const auto& role : cache.ListInNamespace(database.metadata.ns)) {
       if (role->spec.database_ref.name == database.metadata.name) {
-        c->Enqueue(key_of(*role));
+        c.Enqueue(WiringContext::KeyOf(*role));
       }
     }
   });
-  ctx.manager.AddController(std::move(controller));
 }
 
 }  // namespace tenantdb::app

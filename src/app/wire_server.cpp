@@ -17,23 +17,10 @@ void WireServerController(WiringContext& ctx) {
       servers.objects, databases.objects, ctx.kube, *ctx.sessions, ctx.clock, ctx.events,
       controllers::server::ServerReconciler::Settings{.resync_period = ctx.options.resync_period,
                                                       .ca_dir = ctx.ca_dir});
-  auto controller = std::make_unique<runtime::Controller>(
-      reconciler, ctx.clock, ctx.metrics, ctx.ControllerSettings("databaseserver"),
-      [cache = servers.objects] {
-        std::vector<runtime::ObjectKey> keys;
-        for (const auto& server : cache.List()) {
-          keys.push_back({"", server->metadata.name});
-        }
-        return keys;
-      });
-  runtime::Controller* c = controller.get();
-  servers.handlers.push_back([c](const v1::DatabaseServer& server) {
-    c->Enqueue({"", server.metadata.name});
+  runtime::Controller& c = ctx.AddController("databaseserver", reconciler, servers);
+  databases.handlers.push_back([&c](const v1::Database& db) {
+    c.Enqueue({"", v1::EffectiveServerName(db)});
   });
-  databases.handlers.push_back([c](const v1::Database& db) {
-    c->Enqueue({"", v1::EffectiveServerName(db)});
-  });
-  ctx.manager.AddController(std::move(controller));
 }
 
 }  // namespace tenantdb::app

@@ -88,6 +88,31 @@ class WiringContext {
   // Controller settings from the options (workers, resync, max backoff) under `name`.
   runtime::Controller::Settings ControllerSettings(const std::string& name) const;
 
+  // The controller `name` of kind T: reconciles every cached T on its own events and at each
+  // resync; returns it for the handlers of the kinds that wake it too.
+  template <class T>
+  runtime::Controller& AddController(const std::string& name, runtime::Reconciler& reconciler,
+                                     SharedKind<T>& primary) {
+    auto controller = std::make_unique<runtime::Controller>(
+        reconciler, clock, metrics, ControllerSettings(name), [cache = primary.objects] {
+          std::vector<runtime::ObjectKey> keys;
+          for (const auto& object : cache.List()) {
+            keys.push_back(KeyOf(*object));
+          }
+          return keys;
+        });
+    runtime::Controller& c = *controller;
+    primary.handlers.push_back([&c](const T& object) { c.Enqueue(KeyOf(object)); });
+    manager.AddController(std::move(controller));
+    return c;
+  }
+
+  // The work queue key of a typed object ("" namespace for cluster-scoped kinds).
+  template <class T>
+  static runtime::ObjectKey KeyOf(const T& object) {
+    return {object.metadata.ns, object.metadata.name};
+  }
+
  private:
   // The namespaces a kind is watched in: {""} (all) unless namespaced and limited.
   std::vector<std::string> WatchedNamespaces(bool namespaced) const;

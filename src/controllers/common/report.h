@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/v1alpha1/conditions.h"
+#include "api/v1alpha1/object_refs.h"
 #include "common/expected.h"
 #include "controllers/common/event_sink.h"
 #include "controllers/common/readiness.h"
@@ -40,6 +41,21 @@ struct StatusReport {
 // EmitReadyTransition when it wrote. Returns whether it wrote.
 Expected<bool> ReportStatus(kube::KubeApi& kube, const EventSink& events,
                             const nlohmann::json& event_object, const StatusReport& report);
+
+// ReportStatus for a typed object (Kind::kGvk, metadata, status) and the status this visit
+// computed for it: compared and written in their encoded form, the Event about the object.
+template <class Object, class Status>
+Expected<bool> ReportStatusOf(kube::KubeApi& kube, const EventSink& events, const kube::Gvr& gvr,
+                              const Object& object, const Status& status) {
+  return ReportStatus(kube, events, api::v1alpha1::EventObjectOf(object),
+                      StatusReport{.gvr = gvr,
+                                   .ns = object.metadata.ns,
+                                   .name = object.metadata.name,
+                                   .current = api::v1alpha1::Encode(object.status),
+                                   .desired = api::v1alpha1::Encode(status),
+                                   .conditions_before = object.status.conditions,
+                                   .conditions_after = status.conditions});
+}
 
 // How a visit ends, the same for every kind:
 //  - nothing failed: come back after `requeue` (the resync period, or sooner when a timer is due);

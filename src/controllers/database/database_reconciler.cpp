@@ -236,14 +236,7 @@ Expected<runtime::Result> DatabaseReconciler::Report(const v1::Database& db,
                                                      const VisitEnd& end) {
   const v1::DatabaseStatus status =
       ComputeDatabaseStatus(db, report, v1::ToTimestamp(clock_.Now()));
-  TENANTDB_TRY_VOID(ReportStatus(kube_, events_, v1::EventObjectOf(db),
-                                 StatusReport{.gvr = kube::DatabasesGvr(),
-                                              .ns = db.metadata.ns,
-                                              .name = db.metadata.name,
-                                              .current = v1::Encode(db.status),
-                                              .desired = v1::Encode(status),
-                                              .conditions_before = db.status.conditions,
-                                              .conditions_after = status.conditions}));
+  TENANTDB_TRY_VOID(ReportStatusOf(kube_, events_, kube::DatabasesGvr(), db, status));
   return Finish(end);
 }
 

@@ -210,10 +210,7 @@ Expected<runtime::Result> MigrationReconciler::Report(const v1::Migration& migra
   const v1::MigrationStatus status =
       ComputeMigrationStatus(migration, plan, v1::ToTimestamp(clock_.Now()));
   TENANTDB_TRY([[maybe_unused]] const bool written,
-               ReportStatus(kube_, events_, v1::EventObjectOf(migration),
-                            {kube::MigrationsGvr(), migration.metadata.ns, migration.metadata.name,
-                             v1::Encode(migration.status), v1::Encode(status),
-                             migration.status.conditions, status.conditions}));
+               ReportStatusOf(kube_, events_, kube::MigrationsGvr(), migration, status));
   // A running Job wakes the Migration through the Jobs watch; a reconciled one re-reads its
   // ConfigMap every source_poll.
   const bool blocked = !error && plan.readiness.state != Readiness::State::kReady;

@@ -300,14 +300,7 @@ Expected<runtime::Result> RoleReconciler::Report(const v1::DatabaseRole& role,
                                                  const RoleOutcome& outcome, VisitEnd end) {
   const v1::DatabaseRoleStatus status =
       ComputeRoleStatus(role, outcome, v1::ToTimestamp(clock_.Now()));
-  TENANTDB_TRY_VOID(ReportStatus(kube_, events_, v1::EventObjectOf(role),
-                                 StatusReport{.gvr = kube::DatabaseRolesGvr(),
-                                              .ns = role.metadata.ns,
-                                              .name = role.metadata.name,
-                                              .current = v1::Encode(role.status),
-                                              .desired = v1::Encode(status),
-                                              .conditions_before = role.status.conditions,
-                                              .conditions_after = status.conditions}));
+  TENANTDB_TRY_VOID(ReportStatusOf(kube_, events_, kube::DatabaseRolesGvr(), role, status));
   return Finish(end);
 }
 

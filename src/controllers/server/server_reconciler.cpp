@@ -68,19 +68,11 @@ Expected<runtime::Result> ServerReconciler::Reconcile(const runtime::ObjectKey& 
   const ObservedServerState observed = Observe(*server);
   const v1::DatabaseServerStatus status =
       ComputeServerStatus(*server, observed, v1::ToTimestamp(clock_.Now()));
-  const nlohmann::json event_object = v1::EventObjectOf(*server);
   TENANTDB_TRY(const bool written,
-               ReportStatus(kube_, events_, event_object,
-                            StatusReport{.gvr = kube::DatabaseServersGvr(),
-                                         .ns = "",
-                                         .name = key.name,
-                                         .current = v1::Encode(server->status),
-                                         .desired = v1::Encode(status),
-                                         .conditions_before = server->status.conditions,
-                                         .conditions_after = status.conditions}));
+               ReportStatusOf(kube_, events_, kube::DatabaseServersGvr(), *server, status));
   if (written && events_ &&
       WarnsSuperuser(server->status.conditions, status.conditions, observed)) {
-    events_(event_object, "Warning", v1::reason::kPermissionDenied,
+    events_(v1::EventObjectOf(*server), "Warning", v1::reason::kPermissionDenied,
             SuperuserWarning(observed.admin_user));
   }
   // An observation that failed is retried with capped exponential backoff.

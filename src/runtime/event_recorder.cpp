@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "common/encoding.h"
 #include "common/logging.h"
 #include "kube/gvr.h"
 #include "runtime/leader_election.h"
@@ -123,8 +124,11 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
   const std::string note_text = TruncateUtf8(note, kMaxNoteBytes);
   const std::string object_key =
       api_version + '\n' + kind + '\n' + object_ns + '\n' + object_name + '\n' + uid;
-  const std::string aggregate_key = object_key + '\n' + type_name + '\n' + std::string(reason) +
-                                    '\n' + action_text + '\n' + note_text;
+  // Kept up to max_tracked times: the SHA-256 of the Event's identity, not its text (notes run to
+  // 1 KiB).
+  const std::string aggregate_key =
+      Sha256Hex(object_key + '\n' + type_name + '\n' + std::string(reason) + '\n' + action_text +
+                '\n' + note_text);
 
   const auto now = clock_.SteadyNow();
   const std::string wall = FormatMicroTime(clock_.Now());
@@ -164,7 +168,6 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
       write = Write::kPatchSeries;
       event_ns = entry.ns;
       event_name = entry.name;
-      event = entry.event;
       count = entry.count;
     } else {
       if (!allowed) {
@@ -174,33 +177,33 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
       }
       event_ns = object_ns.empty() ? "default" : object_ns;
       event_name = NewEventNameLocked(object_name);
-      json regarding_ref = {{"apiVersion", api_version}, {"kind", kind}, {"name", object_name}};
-      if (!object_ns.empty()) {
-        regarding_ref["namespace"] = object_ns;
-      }
-      if (!uid.empty()) {
-        regarding_ref["uid"] = uid;
-      }
-      if (const std::string rv = MetaString(regarding, "resourceVersion"); !rv.empty()) {
-        regarding_ref["resourceVersion"] = rv;
-      }
-      event = {{"apiVersion", "events.k8s.io/v1"},
-               {"kind", "Event"},
-               {"metadata", {{"name", event_name}, {"namespace", event_ns}}},
-               {"eventTime", wall},
-               {"reportingController", settings_.reporting_controller},
-               {"reportingInstance", settings_.reporting_instance.empty()
-                                         ? std::string("tenantdb")
-                                         : settings_.reporting_instance},
-               {"action", action_text},
-               {"reason", std::string(reason)},
-               {"note", note_text},
-               {"type", type_name},
-               {"regarding", std::move(regarding_ref)}};
-      aggregates_[aggregate_key] = Aggregate{event_ns, event_name, event, 1, now};
+      aggregates_[aggregate_key] = Aggregate{event_ns, event_name, 1, now};
     }
   }
 
+  json regarding_ref = {{"apiVersion", api_version}, {"kind", kind}, {"name", object_name}};
+  if (!object_ns.empty()) {
+    regarding_ref["namespace"] = object_ns;
+  }
+  if (!uid.empty()) {
+    regarding_ref["uid"] = uid;
+  }
+  if (const std::string rv = MetaString(regarding, "resourceVersion"); !rv.empty()) {
+    regarding_ref["resourceVersion"] = rv;
+  }
+  event = {
+      {"apiVersion", "events.k8s.io/v1"},
+      {"kind", "Event"},
+      {"metadata", {{"name", event_name}, {"namespace", event_ns}}},
+      {"eventTime", wall},
+      {"reportingController", settings_.reporting_controller},
+      {"reportingInstance", settings_.reporting_instance.empty() ? std::string("tenantdb")
+                                                                 : settings_.reporting_instance},
+      {"action", action_text},
+      {"reason", std::string(reason)},
+      {"note", note_text},
+      {"type", type_name},
+      {"regarding", std::move(regarding_ref)}};
   const kube::Gvr gvr = kube::EventsGvr();
   if (write == Write::kPatchSeries) {
     const json series = {{"count", count}, {"lastObservedTime", wall}};

@@ -59,7 +59,8 @@ class KubeEventRecorder final : public EventRecorder {
   struct Aggregate {
     std::string ns;
     std::string name;
-    nlohmann::json event;  // as created, to re-create it if it expired on the server
+    // No copy of the Event itself (up to max_tracked are kept): an identical Record call rebuilds
+    // it when it must be re-created after it expired on the server.
     int count = 0;
     std::chrono::steady_clock::time_point last_observed;
   };

@@ -31,19 +31,21 @@ struct PooledConnector::State {
   // the budget, or the pool is gone.
   void Release(const std::string& key, const std::string& server,
                std::unique_ptr<SqlExecutor> session, bool broken) {
-    std::unique_ptr<SqlExecutor> to_close;
     {
       const std::lock_guard<std::mutex> lock(mu);
       Server& s = servers[server];
-      if (broken || closed || s.open > Limit(s)) {
-        --s.open;
-        to_close = std::move(session);
-      } else {
+      if (!broken && !closed && s.open <= Limit(s)) {
         idle.push_front(Idle{key, server, std::move(session)});
       }
     }
+    if (session) {
+      // Closed first, its slot given back after: the server never sees more sessions than the
+      // budget, not even for the moment between a close and the next open.
+      session.reset();
+      const std::lock_guard<std::mutex> lock(mu);
+      --servers[server].open;
+    }
     cv.notify_all();
-    to_close.reset();
   }
 
   const Settings settings;
@@ -217,8 +219,16 @@ void PooledConnector::CloseIdle() {
   {
     const std::lock_guard<std::mutex> lock(state_->mu);
     to_close.swap(state_->idle);
-    for (const State::Idle& i : to_close) {
-      --state_->servers[i.server].open;
+  }
+  std::map<std::string, int> closed;  // per server; their slots are given back once closed
+  for (const State::Idle& i : to_close) {
+    ++closed[i.server];
+  }
+  to_close.clear();
+  {
+    const std::lock_guard<std::mutex> lock(state_->mu);
+    for (const auto& [server, n] : closed) {
+      state_->servers[server].open -= n;
     }
   }
   state_->cv.notify_all();

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -404,6 +405,10 @@ TEST_F(MigratePgTest, CommandRefusesBadFileNamesBeforeConnectingAndPrintsASmallJ
   o.user = p.user;
   o.dbname = db_;
   o.sslmode = "disable";
+  // The harness's own PGPASSWORD is put back at the end: the pg tests after this one need it.
+  const char* previous = std::getenv("PGPASSWORD");
+  const std::optional<std::string> saved =
+      previous != nullptr ? std::optional<std::string>(previous) : std::nullopt;
   ::setenv("PGPASSWORD", p.password.c_str(), 1);
   PqConnector connector;
   std::ostringstream out;
@@ -423,7 +428,11 @@ TEST_F(MigratePgTest, CommandRefusesBadFileNamesBeforeConnectingAndPrintsASmallJ
   EXPECT_NE(json.find("\"file\":\"V2__fails.sql\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"sqlstate\":\"22012\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"line\":2"), std::string::npos) << json;
-  ::unsetenv("PGPASSWORD");
+  if (saved) {
+    ::setenv("PGPASSWORD", saved->c_str(), 1);
+  } else {
+    ::unsetenv("PGPASSWORD");
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/v1alpha1/conditions.h"
+#include "common/encoding.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_kube_api.h"
 #include "fakes/fake_sql_server.h"
@@ -30,29 +31,6 @@ constexpr char kName[] = "orders";
 constexpr char kDb[] = "team_a_orders";
 constexpr char kOwner[] = "team_a_orders_owner";
 constexpr char kMarker[] = "tenantdb:team-a/Database/orders";
-
-std::string Base64(const std::string& in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned value = 0;
-  int bits = -6;
-  for (const unsigned char c : in) {
-    value = (value << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kAlphabet[(value >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) {
-    out.push_back(kAlphabet[((value << 8) >> (bits + 8)) & 0x3F]);
-  }
-  while (out.size() % 4 != 0) {
-    out.push_back('=');
-  }
-  return out;
-}
 
 struct RecordedEvent {
   std::string type;
@@ -100,7 +78,8 @@ class DatabaseReconcilerTest : public ::testing::Test {
               {"kind", "Secret"},
               {"metadata", {{"name", "admin"}, {"namespace", "tenantdb-system"}}},
               {"data",
-               {{"username", Base64(admin.admin)}, {"password", Base64(admin.admin_password)}}}});
+               {{"username", Base64Encode(admin.admin)},
+                {"password", Base64Encode(admin.admin_password)}}}});
     api.Seed(kube::DatabaseServersGvr(), ServerObject());
   }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/v1alpha1/conditions.h"
+#include "common/encoding.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_kube_api.h"
 #include "fakes/fake_sql_server.h"
@@ -22,29 +23,6 @@ namespace {
 namespace v1 = api::v1alpha1;
 using nlohmann::json;
 using std::chrono::seconds;
-
-std::string Base64(const std::string& in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  unsigned value = 0;
-  int bits = -6;
-  for (const unsigned char c : in) {
-    value = (value << 8) + c;
-    bits += 8;
-    while (bits >= 0) {
-      out.push_back(kAlphabet[(value >> bits) & 0x3F]);
-      bits -= 6;
-    }
-  }
-  if (bits > -6) {
-    out.push_back(kAlphabet[((value << 8) >> (bits + 8)) & 0x3F]);
-  }
-  while (out.size() % 4 != 0) {
-    out.push_back('=');
-  }
-  return out;
-}
 
 struct RecordedEvent {
   std::string type;
@@ -83,12 +61,13 @@ class ServerReconcilerTest : public ::testing::Test {
   }
 
   void SeedSecret(const std::string& password) {
-    api.Seed(
-        kube::SecretsGvr(),
-        {{"apiVersion", "v1"},
-         {"kind", "Secret"},
-         {"metadata", {{"name", "admin"}, {"namespace", "tenantdb-system"}}},
-         {"data", {{"username", Base64(sql.options().admin)}, {"password", Base64(password)}}}});
+    api.Seed(kube::SecretsGvr(),
+             {{"apiVersion", "v1"},
+              {"kind", "Secret"},
+              {"metadata", {{"name", "admin"}, {"namespace", "tenantdb-system"}}},
+              {"data",
+               {{"username", Base64Encode(sql.options().admin)},
+                {"password", Base64Encode(password)}}}});
   }
 
   Expected<runtime::Result> Visit() {

@@ -154,6 +154,8 @@ int RunOperator(const RunOptions& options) {
   WireServerController(ctx);
   WireDatabaseController(ctx);
   WireRoleController(ctx);
+  WireMigrationController(ctx);
+  WireBackupController(ctx);
 
   if (options.leader_elect) {
     runtime::LeaderElector::Settings ls;

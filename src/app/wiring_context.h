@@ -159,8 +159,10 @@ SharedKind<T>& WiringContext::Watch() {
 }
 
 // One function per controller, each in its own file; RunOperator calls them in this order.
-void WireServerController(WiringContext& ctx);    // app/wire_server.cpp
-void WireDatabaseController(WiringContext& ctx);  // app/wire_database.cpp
-void WireRoleController(WiringContext& ctx);      // app/wire_role.cpp
+void WireServerController(WiringContext& ctx);     // app/wire_server.cpp
+void WireDatabaseController(WiringContext& ctx);   // app/wire_database.cpp
+void WireRoleController(WiringContext& ctx);       // app/wire_role.cpp
+void WireMigrationController(WiringContext& ctx);  // app/wire_migration.cpp
+void WireBackupController(WiringContext& ctx);     // app/wire_backup.cpp
 
 }  // namespace tenantdb::app

@@ -6,9 +6,13 @@
 # connections the process holds to kube-apiserver (one per watch, plus the pooled client
 # connections), and an estimate of the heap each cached object costs: the growth of RssAnon from
 # idle to loaded divided by the 2N objects (an upper bound: it also counts the work queues, rate
-# limiter entries and allocator slack that the N pairs bring).
+# limiter entries and allocator slack that the N pairs bring). For a binary without sanitizers it
+# also reads glibc's mallinfo2() through bench/mallinfo.c (LD_PRELOAD; needs cc): the live heap
+# (bytes malloc'ed and not freed) and its growth per cached object, the exact figure; and the
+# process's private, shared and proportional (PSS) memory from /proc/<pid>/smaps_rollup.
 #
 #   bench/rss.sh [N]            uses build/src/tenantdb (TENANTDB_BIN to override)
+#   RSS_LOG=/path/operator.log  keeps the operator's log
 #
 # Starts its own scripts/testenv environment (or uses TENANTDB_ENV_FILE when set) and stops it.
 set -euo pipefail
@@ -33,6 +37,7 @@ cleanup() {
   kubectl delete namespace bench-rss --ignore-not-found --timeout=120s >/dev/null 2>&1 || true
   kubectl delete databaseserver bench-rss --ignore-not-found >/dev/null 2>&1 || true
   [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
+  [[ -n ${RSS_LOG:-} ]] && cp "$work/operator.log" "$RSS_LOG" 2>/dev/null || true
   $own_env && "$repo/scripts/testenv" down --env-file "$TENANTDB_ENV_FILE" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -45,11 +50,24 @@ conns() {  # established TCP connections of the operator to kube-apiserver
   local port=${TENANTDB_KUBE_SERVER##*:}
   ss -Htnp state established "( dport = :$port )" 2>/dev/null | grep -c "pid=$pid," || true
 }
+rollup() {  # rollup FIELD... -> KiB summed, from smaps_rollup
+  awk -v fs=" $* " 'index(fs, " " substr($1, 1, length($1) - 1) " ") {s += $2} END {print s + 0}' \
+    "/proc/$pid/smaps_rollup"
+}
+heap() {  # live heap in bytes (mallinfo2 uordblks + hblkhd), empty without bench/mallinfo.c
+  [[ -n $mallinfo_so && -s $work/mallinfo ]] && awk '{print $1 + $3}' "$work/mallinfo"
+}
 report() {  # report LABEL
   printf '%-34s VmRSS %6.1f MiB  VmHWM %6.1f MiB  RssAnon %6.1f MiB  apiserver connections %s\n' \
     "$1" "$(awk -v k="$(mem VmRSS)" 'BEGIN {print k / 1024}')" \
     "$(awk -v k="$(mem VmHWM)" 'BEGIN {print k / 1024}')" \
     "$(awk -v k="$(mem RssAnon)" 'BEGIN {print k / 1024}')" "$(conns)"
+  printf '%-34s private %6.1f MiB  shared %6.1f MiB  PSS %6.1f MiB  RssFile %6.1f MiB%s\n' "" \
+    "$(awk -v k="$(rollup Private_Clean Private_Dirty)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(rollup Shared_Clean Shared_Dirty)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(rollup Pss)" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(mem RssFile)" 'BEGIN {print k / 1024}')" \
+    "$([[ -n $(heap) ]] && awk -v b="$(heap)" 'BEGIN {printf "  heap in use %6.1f MiB", b / 1048576}')"
 }
 
 kubectl apply --server-side --force-conflicts -k "$repo/crds/" >/dev/null
@@ -70,7 +88,13 @@ spec:
   allowedNamespaces: [somewhere-else]
 YAML
 
-"$bin" run --kubeconfig "$TENANTDB_OPERATOR_KUBECONFIG" --leader-elect=false \
+mallinfo_so=""
+if ! ldd "$bin" 2>/dev/null | grep -q libasan && command -v cc >/dev/null &&
+  cc -O2 -shared -fPIC -o "$work/mallinfo.so" "$repo/bench/mallinfo.c" -lpthread 2>/dev/null; then
+  mallinfo_so=$work/mallinfo.so
+fi
+TENANTDB_MALLINFO_FILE=$work/mallinfo LD_PRELOAD=$mallinfo_so \
+  "$bin" run --kubeconfig "$TENANTDB_OPERATOR_KUBECONFIG" --leader-elect=false \
   --metrics-bind-address 0 --health-probe-bind-address 0 \
   >"$work/operator.log" 2>&1 &
 pid=$!
@@ -78,6 +102,7 @@ kubectl wait --for=condition=Ready --timeout=60s databaseserver/bench-rss >/dev/
 sleep 15
 report "idle (1 DatabaseServer)"
 idle_anon=$(mem RssAnon)
+idle_heap=$(heap)
 
 # N Databases and N DatabaseRoles in a namespace the server does not allow: each is cached and
 # reconciled once (Ready=False NamespaceNotAllowed), without touching PostgreSQL.
@@ -113,6 +138,12 @@ loaded_anon=$(mem RssAnon)
 printf 'heap per cached object: %.2f KiB ((RssAnon loaded - idle) / %d objects, an upper bound)\n' \
   "$(awk -v a="$idle_anon" -v b="$loaded_anon" -v n="$((2 * n))" 'BEGIN {print (b - a) / n}')" \
   $((2 * n))
+if [[ -n $idle_heap ]]; then
+  sleep 1
+  printf 'heap per cached object: %.2f KiB (mallinfo2 in use, loaded - idle, / %d objects)\n' \
+    "$(awk -v a="$idle_heap" -v b="$(heap)" -v n="$((2 * n))" 'BEGIN {print (b - a) / 1024 / n}')" \
+    $((2 * n))
+fi
 printf 'apply of %d objects took %.1f s; all Databases reconciled %.1f s after the apply (%s with status)\n' \
   $((2 * n)) "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
   "$(awk -v a="$t1" -v b="$t2" 'BEGIN {print b - a}')" "$done_count"

@@ -2,12 +2,14 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "api/v1alpha1/time.h"
 #include "app/options.h"
 #include "app/version.h"
+#include "backup/command.h"
 
 namespace tenantdb::app {
 
@@ -59,6 +61,65 @@ CLI::App* AddMigrate(CLI::App& cli, migrate::CommandOptions& o,
   return m;
 }
 
+// `tenantdb backup`: one pg_dump into --dir, its manifest, then retention (backup/backup.h). The
+// connection comes from the PG* environment only: a password in argv would show in `ps`.
+struct BackupFlags {
+  backup::BackupCommand command;
+  std::string format = "custom";
+  std::string output = "text";
+  int keep_last = -1, keep_daily = -1, keep_weekly = -1, keep_monthly = -1;  // -1: not given
+};
+
+CLI::App* AddBackup(CLI::App& cli, BackupFlags& f) {
+  CLI::App* b = cli.add_subcommand(
+      "backup",
+      "pg_dump one database into a directory (SHA-256 and a JSON manifest beside each dump), "
+      "then apply retention; connection from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, "
+      "PGSSLMODE");
+  b->add_option("--dir", f.command.backup.dir, "storage directory (the mounted volume)")
+      ->required();
+  b->add_option("--format", f.format, "custom (default), plain or directory")
+      ->check(CLI::IsMember({"custom", "plain", "directory"}));
+  b->add_option("--compression", f.command.backup.compression,
+                "0-9 (default 6; plain with > 0 is written as .sql.gz)")
+      ->check(CLI::Range(0, 9));
+  b->add_option("--keep-last", f.keep_last, "keep the N newest backups")
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--keep-daily", f.keep_daily, "keep the newest backup of each of the last N days")
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--keep-weekly", f.keep_weekly, "... of each of the last N ISO weeks")
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--keep-monthly", f.keep_monthly, "... of each of the last N months")
+      ->check(CLI::NonNegativeNumber);
+  b->add_option("--pg-dump", f.command.backup.pg_dump,
+                "pg_dump to run (default: the newest on PATH or under /usr/lib/postgresql/*/bin)");
+  b->add_option("--reason", f.command.backup.reason, "recorded in the manifest (default manual)")
+      ->check(CLI::IsMember({"scheduled", "manual", "pre-migration"}));
+  b->add_option("--output", f.output, "text (default) or json: a one-line JSON summary")
+      ->check(CLI::IsMember({"text", "json"}));
+  b->add_option("--summary-file", f.command.summary_file,
+                "also write the JSON summary to this file (/dev/termination-log in a Job)");
+  return b;
+}
+
+CLI::App* AddRestore(CLI::App& cli, backup::RestoreCommand& r) {
+  CLI::App* c = cli.add_subcommand(
+      "restore",
+      "Check a backup's SHA-256 against its manifest, then restore it into a database (created "
+      "when absent); connection from the PG* environment");
+  c->add_option("--dir", r.restore.dir, "storage directory")->required();
+  c->add_option("--name", r.restore.name, "backup to restore (default: the newest)");
+  c->add_option("--target-database", r.restore.target_database, "database to restore into");
+  c->add_flag("--clean", r.restore.clean,
+              "restore into a non-empty target, dropping what the backup re-creates (custom and "
+              "directory backups)");
+  c->add_flag("--list", r.list,
+              "list the backups (with --name: the table of contents of a custom or directory one)");
+  c->add_option("--pg-restore", r.restore.pg_restore, "pg_restore to run (default: the newest)");
+  c->add_option("--psql", r.restore.psql, "psql to run for plain backups (default: the newest)");
+  return c;
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
@@ -90,6 +151,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (const char* w = std::getenv("TENANTDB_WATCH_NAMESPACES"); w != nullptr) {
     watch_namespaces = w;
   }
+  if (const char* image = std::getenv("TENANTDB_JOB_IMAGE"); image != nullptr) {
+    run_options.job_image = image;
+  }
   CLI::App* run = cli.add_subcommand("run", "Run the operator (the manager and its controllers)");
   run->add_option("--config", config_file, "YAML file with any of these options (flags win)");
   run->add_option("--kubeconfig", run_options.kubeconfig,
@@ -118,11 +182,18 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->check(CLI::IsMember({"json", "text"}));
   run->add_option("--log-level", run_options.log_level, "trace, debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  run->add_option("--job-image", run_options.job_image,
+                  "image of the migration and backup Jobs: the operator's own (env "
+                  "TENANTDB_JOB_IMAGE; the chart sets it)");
 
   migrate::CommandOptions migrate_options;
   std::vector<std::string> placeholders;
   std::string migrate_output;
   CLI::App* migrate = AddMigrate(cli, migrate_options, placeholders, migrate_output);
+  BackupFlags backup_flags;
+  CLI::App* backup = AddBackup(cli, backup_flags);
+  backup::RestoreCommand restore_command;
+  CLI::App* restore = AddRestore(cli, restore_command);
 
   // --config is read before the flags so that flags win over the file.
   for (int i = 1; i < argc; ++i) {
@@ -185,6 +256,24 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       return kExitFailure;
     }
     return migrate_function(migrate_options);
+  }
+  if (backup->parsed()) {
+    backup::BackupCommand& c = backup_flags.command;
+    c.backup.format = *backup::ParseFormat(backup_flags.format);
+    auto given = [](int n) { return n < 0 ? std::nullopt : std::optional<int>(n); };
+    c.backup.retention = {.keep_last = given(backup_flags.keep_last),
+                          .keep_daily = given(backup_flags.keep_daily),
+                          .keep_weekly = given(backup_flags.keep_weekly),
+                          .keep_monthly = given(backup_flags.keep_monthly)};
+    c.json = backup_flags.output == "json";
+    return backup::RunBackupCommand(c, out, err);
+  }
+  if (restore->parsed()) {
+    if (!restore_command.list && restore_command.restore.target_database.empty()) {
+      err << "tenantdb restore: --target-database is required (or --list)\n";
+      return kExitUsage;
+    }
+    return backup::RunRestoreCommand(restore_command, out, err);
   }
   if (run->parsed()) {
     auto duration = [&](const std::string& text, const char* flag,

@@ -145,6 +145,7 @@ ObservedJob ReadJob(const json& job) {
   ObservedJob out;
   const json metadata = job.value("metadata", json::object());
   out.name = metadata.value("name", "");
+  out.uid = metadata.value("uid", "");
   out.created = metadata.value("creationTimestamp", "");
   const json annotations = metadata.value("annotations", json::object());
   if (const auto it = annotations.find(kContentHashAnnotation);

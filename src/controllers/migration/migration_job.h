@@ -51,6 +51,7 @@ enum class JobPhase { kRunning, kSucceeded, kFailed };
 // What tenantdb reads back from one of its Jobs.
 struct ObservedJob {
   std::string name;
+  std::string uid;                   // the Pods it runs name it in their ownerReference
   std::string content_hash;          // kContentHashAnnotation
   std::optional<std::string> owner;  // uid of its controller ownerReference
   JobPhase phase = JobPhase::kRunning;

@@ -146,15 +146,18 @@ Expected<ObservedMigration> MigrationReconciler::Observe(const v1::Migration& mi
                                [&](const auto& j) { return j.name == current; });
   if (it != observed.jobs.end() && it->phase != JobPhase::kRunning &&
       it->owner == migration.metadata.uid && !OutcomeRecorded(migration, current)) {
-    TENANTDB_TRY(observed.termination_message, TerminationMessage(ns, current));
+    TENANTDB_TRY(observed.termination_message, TerminationMessage(ns, *it));
   }
   return observed;
 }
 
+// Only a Pod whose controller is this very Job (by uid, not by name: anyone who may create Pods
+// in the namespace can copy a label and a name) is believed, so a hand-made Pod cannot report a
+// migration as applied.
 Expected<std::optional<std::string>> MigrationReconciler::TerminationMessage(
-    const std::string& ns, const std::string& job) {
+    const std::string& ns, const ObservedJob& job) {
   kube::ListOptions opts;
-  opts.label_selector = "job-name=" + job;
+  opts.label_selector = "job-name=" + job.name;
   TENANTDB_TRY(const json pods, kube_.List(kube::PodsGvr(), ns, opts));
   std::optional<std::string> message;
   std::string latest;
@@ -162,8 +165,8 @@ Expected<std::optional<std::string>> MigrationReconciler::TerminationMessage(
     const json md = pod.value("metadata", json::object());
     const json refs = md.value("ownerReferences", json::array());
     const bool owned = std::any_of(refs.begin(), refs.end(), [&](const json& r) {
-      return r.value("kind", "") == "Job" && r.value("name", "") == job &&
-             r.value("controller", false);
+      return r.value("kind", "") == "Job" && r.value("name", "") == job.name && !job.uid.empty() &&
+             r.value("uid", "") == job.uid && r.value("controller", false);
     });
     if (!owned || md.value("creationTimestamp", "") < latest) {
       continue;

@@ -59,7 +59,7 @@ class MigrationReconciler final : public runtime::Reconciler {
   std::optional<Readiness> ObserveDependencies(const api::v1alpha1::Migration& migration,
                                                JobInputs& inputs) const;
   Expected<std::optional<std::string>> TerminationMessage(const std::string& ns,
-                                                          const std::string& job);
+                                                          const ObservedJob& job);
   Expected<void> Act(const api::v1alpha1::Migration& migration, const MigrationPlan& plan);
   Expected<runtime::Result> Report(const api::v1alpha1::Migration& migration,
                                    const MigrationPlan& plan, std::optional<Error> error);

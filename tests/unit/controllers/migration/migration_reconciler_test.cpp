@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,19 +99,23 @@ class MigrationReconcilerTest : public ::testing::Test {
     return "none";
   }
   // The Job's Pod as the kubelet leaves it, and the Job's condition.
-  void Finish(const std::string& job, bool ok, const std::string& message) {
+  // A Pod that is not the Job's own (a forged one) names another uid.
+  void Finish(const std::string& job, bool ok, const std::string& message,
+              std::optional<std::string> pod_owner_uid = std::nullopt) {
+    json stored = *kube_.Object(kube::JobsGvr(), kNs, job);
+    const std::string uid = pod_owner_uid.value_or(stored["metadata"]["uid"].get<std::string>());
     kube_.Seed(
         kube::PodsGvr(),
         {{"metadata",
           {{"name", job + "-x"},
            {"namespace", kNs},
            {"labels", {{"job-name", job}}},
-           {"ownerReferences", {{{"kind", "Job"}, {"name", job}, {"controller", true}}}}}},
+           {"ownerReferences",
+            {{{"kind", "Job"}, {"name", job}, {"uid", uid}, {"controller", true}}}}}},
          {"status",
           {{"containerStatuses",
             {{{"name", "migrate"},
               {"state", {{"terminated", {{"exitCode", ok ? 0 : 1}, {"message", message}}}}}}}}}}});
-    json stored = *kube_.Object(kube::JobsGvr(), kNs, job);
     stored["status"] = {{"conditions",
                          {{{"type", ok ? "Complete" : "Failed"},
                            {"status", "True"},
@@ -214,6 +219,17 @@ TEST_F(MigrationReconcilerTest, RefusesAJobOfTheSameNameThatIsNotItsOwn) {
   kube_.Seed(kube::JobsGvr(), stored);
   ASSERT_TRUE(Visit().has_value());
   EXPECT_EQ(ReadyReason(), "False/ConflictingResource");
+}
+
+// A tenant who may create Pods can copy the job-name label and the Job's name into a Pod of its
+// own; only the Pod the Job itself created (its uid) is read.
+TEST_F(MigrationReconcilerTest, AForgedPodCannotReportTheMigrationAsApplied) {
+  ASSERT_TRUE(Visit().has_value());
+  const std::string job = Status()["jobName"];
+  Finish(job, true, R"({"success":true,"lastAppliedVersion":"99","pending":[]})", "forged-uid");
+  ASSERT_TRUE(Visit().has_value());
+  EXPECT_FALSE(Status().contains("lastAppliedVersion"));
+  EXPECT_NE(Status().value("lastAppliedVersion", ""), "99");
 }
 
 }  // namespace

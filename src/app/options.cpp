@@ -86,6 +86,8 @@ Expected<void> ApplyConfigFile(const std::string& path, RunOptions& o) {
         o.log_format = f == "json" ? LogFormat::kJson : LogFormat::kText;
       } else if (key == "log-level") {
         o.log_level = v.as<std::string>();
+      } else if (key == "job-image") {
+        o.job_image = v.as<std::string>();
       } else {
         return Error::Invalid("config file " + path + ": unknown option \"" + key + "\"");
       }

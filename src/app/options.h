@@ -28,6 +28,10 @@ struct RunOptions {
   LogFormat log_format = LogFormat::kText;
   std::string log_level = "info";
   std::chrono::seconds shutdown_timeout{10};
+  // The image of the Jobs and CronJobs the operator creates (migrations, backups): its own. The
+  // chart sets it to the operator's image; "" leaves Migrations and BackupSchedules waiting with a
+  // message that says so.
+  std::string job_image;
 };
 
 // Reads the --config YAML file (keys as the flag names without dashes' prefix, e.g.

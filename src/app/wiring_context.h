@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -122,7 +123,7 @@ class WiringContext {
                   kube::WatchRunner::EventHandler on_event);
 
   kube::HttpTransport& transport_;
-  std::map<std::string, std::shared_ptr<void>> kinds_;  // SharedKind<T> by "group/version/plural"
+  std::map<std::string, std::shared_ptr<void>> kinds_;  // SharedKind<T> by "group/version/plural#T"
   std::vector<std::shared_ptr<void>> owned_;
 };
 
@@ -131,7 +132,10 @@ SharedKind<T>& WiringContext::Watch() {
   constexpr auto gvk = T::kGvk;
   const kube::Gvr gvr{std::string(gvk.group), std::string(gvk.version), std::string(gvk.plural),
                       std::string(gvk.kind), gvk.namespaced};
-  const std::string id = gvr.group + "/" + gvr.version + "/" + gvr.resource;
+  // Keyed by the C++ type: two types may watch one resource (the migration and the backup Jobs,
+  // each by its own label selector), and each gets its own cache of its own type.
+  const std::string id =
+      gvr.group + "/" + gvr.version + "/" + gvr.resource + "#" + typeid(T).name();
   if (const auto it = kinds_.find(id); it != kinds_.end()) {
     return *static_cast<SharedKind<T>*>(it->second.get());
   }

@@ -14,10 +14,16 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DTENANTDB_BUILD_TE
     && strip /build/src/tenantdb
 
 # Stage 2: only the shared libraries the binary links, and pg_dump/pg_restore/psql for
-# `tenantdb backup` and `tenantdb restore`.
+# `tenantdb backup` and `tenantdb restore`. pg_dump refuses a server newer than itself and
+# bookworm ships 15, so the client is the newest one (18) from the PostgreSQL project's own
+# Debian repository (apt.postgresql.org), set up by the script Debian's postgresql-common ships
+# with the repository's signing key (no download of a key or a script).
 FROM debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates postgresql-client \
+      ca-certificates postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      postgresql-client-18 \
       libcpprest2.10 libpqxx-6.4 libpq5 libyaml-cpp0.7 libspdlog1.10 libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 65532 tenantdb \

@@ -9,15 +9,28 @@
 #include "api/v1alpha1/time.h"
 #include "app/options.h"
 #include "app/version.h"
+#include "backup/backup.h"
 #include "backup/command.h"
 
 namespace tenantdb::app {
 
 namespace {
 
+// `tenantdb migrate --backup-dir`: a `tenantdb backup` into that directory before the first
+// pending version (Migration.spec.backupBefore).
+struct PreMigrationBackupFlags {
+  std::string dir;
+  std::string format = "custom";
+  int compression = 6;
+  int keep_last = -1, keep_daily = -1, keep_weekly = -1, keep_monthly = -1;  // -1: not given
+};
+
+std::optional<int> Given(int n) { return n < 0 ? std::nullopt : std::optional<int>(n); }
+
 // `tenantdb migrate [migrate|info|validate|repair|baseline]` and its Flyway-named options.
 CLI::App* AddMigrate(CLI::App& cli, migrate::CommandOptions& o,
-                     std::vector<std::string>& placeholders, std::string& output) {
+                     std::vector<std::string>& placeholders, std::string& output,
+                     PreMigrationBackupFlags& backup) {
   if (const char* url = std::getenv("DATABASE_URL"); url != nullptr) {
     o.url = url;
   }
@@ -58,6 +71,18 @@ CLI::App* AddMigrate(CLI::App& cli, migrate::CommandOptions& o,
       ->check(CLI::IsMember({"text", "json"}));
   m->add_option("--summary-file", o.summary_file,
                 "also write the JSON summary to this file (/dev/termination-log in a Job)");
+  m->add_option("--backup-dir", backup.dir,
+                "before the first pending version, `tenantdb backup` into this directory (PG* "
+                "environment; --dbname if given); nothing is applied if it fails");
+  m->add_option("--backup-format", backup.format, "custom (default), plain or directory")
+      ->check(CLI::IsMember({"custom", "plain", "directory"}));
+  m->add_option("--backup-compression", backup.compression, "0-9 (default 6)")
+      ->check(CLI::Range(0, 9));
+  m->add_option("--backup-keep-last", backup.keep_last, "retention after it (as tenantdb backup)")
+      ->check(CLI::NonNegativeNumber);
+  m->add_option("--backup-keep-daily", backup.keep_daily)->check(CLI::NonNegativeNumber);
+  m->add_option("--backup-keep-weekly", backup.keep_weekly)->check(CLI::NonNegativeNumber);
+  m->add_option("--backup-keep-monthly", backup.keep_monthly)->check(CLI::NonNegativeNumber);
   return m;
 }
 
@@ -189,7 +214,9 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   migrate::CommandOptions migrate_options;
   std::vector<std::string> placeholders;
   std::string migrate_output;
-  CLI::App* migrate = AddMigrate(cli, migrate_options, placeholders, migrate_output);
+  PreMigrationBackupFlags pre_migration_backup;
+  CLI::App* migrate =
+      AddMigrate(cli, migrate_options, placeholders, migrate_output, pre_migration_backup);
   BackupFlags backup_flags;
   CLI::App* backup = AddBackup(cli, backup_flags);
   backup::RestoreCommand restore_command;
@@ -250,6 +277,23 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         return kExitUsage;
       }
       migrate_options.engine.placeholders[p.substr(0, eq)] = p.substr(eq + 1);
+    }
+    if (!pre_migration_backup.dir.empty()) {
+      backup::BackupOptions b{
+          .dir = pre_migration_backup.dir,
+          .format = *backup::ParseFormat(pre_migration_backup.format),
+          .compression = pre_migration_backup.compression,
+          .retention = {.keep_last = Given(pre_migration_backup.keep_last),
+                        .keep_daily = Given(pre_migration_backup.keep_daily),
+                        .keep_weekly = Given(pre_migration_backup.keep_weekly),
+                        .keep_monthly = Given(pre_migration_backup.keep_monthly)},
+          .database = migrate_options.dbname,
+          .reason = "pre-migration"};
+      migrate_options.engine.backup_before = [b]() -> Expected<migrate::TakenBackup> {
+        TENANTDB_TRY(backup::BackupResult r, backup::RunBackup(b));
+        return migrate::TakenBackup{
+            .name = r.name, .time = r.time, .size_bytes = r.size_bytes, .sha256 = r.sha256};
+      };
     }
     if (!migrate_function) {
       err << "tenantdb migrate: not available in this build\n";

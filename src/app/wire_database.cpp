@@ -1,4 +1,8 @@
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "api/v1alpha1/database_server_types.h"
 #include "api/v1alpha1/database_types.h"
@@ -23,14 +27,27 @@ void WireDatabaseController(WiringContext& ctx) {
           .ca_dir = ctx.ca_dir,
           .crash_after_database_created = FaultInjectionPoint("database-created")});
   runtime::Controller& c = ctx.AddController("database", reconciler, databases);
-  // A server that changes (becomes Ready, changes its allowed namespaces) wakes its Databases.
-  servers.handlers.push_back([&c, cache = databases.objects](const v1::DatabaseServer& server) {
-    for (const auto& db : cache.List()) {
-      if (v1::EffectiveServerName(*db) == server.metadata.name) {
-        c.Enqueue(WiringContext::KeyOf(*db));
-      }
-    }
-  });
+  // A server that changes (its spec: generation; or its Ready condition) wakes its Databases; its
+  // status writes that change neither (observedGeneration, versions) do not, so 100 Databases
+  // reconciling at once do not wake each other through the server. The watch thread is the only
+  // caller, so `seen` needs no lock.
+  auto seen = std::make_shared<std::map<std::string, std::pair<std::int64_t, bool>>>();
+  servers.handlers.push_back(
+      [&c, seen, cache = databases.objects](const v1::DatabaseServer& server) {
+        const std::pair<std::int64_t, bool> now{
+            server.metadata.generation,
+            v1::IsStatusConditionTrue(server.status.conditions, v1::kReady)};
+        const auto [it, first] = seen->try_emplace(server.metadata.name, now);
+        if (!first && it->second == now) {
+          return;
+        }
+        it->second = now;
+        for (const auto& db : cache.List()) {
+          if (v1::EffectiveServerName(*db) == server.metadata.name) {
+            c.Enqueue(WiringContext::KeyOf(*db));
+          }
+        }
+      });
 }
 
 }  // namespace tenantdb::app

@@ -61,7 +61,7 @@ inline constexpr const char* kReasonTargetNotEmpty = "TargetNotEmpty";
 inline constexpr const char* kReasonRestoreFailed = "RestoreFailed";
 
 // The connection comes from the PG* environment only (PGHOST PGPORT PGUSER PGPASSWORD
-// PGDATABASE PGSSLMODE); the password never reaches an argv. Defined in pq_backup.cpp.
+// PGDATABASE PGSSLMODE); the password never reaches an argv. Defined in pq_command.cpp.
 Expected<BackupResult> RunBackup(const BackupOptions& options);
 // The same at a given time (the backup's name, manifest time and retention's "now"): for tests
 // that take a sequence of backups at chosen times.

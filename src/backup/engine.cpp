@@ -93,7 +93,13 @@ void RemoveLeftovers(const std::string& dir, const std::string& database) {
 
 std::vector<std::string> DumpArgs(const Tool& pg_dump, const BackupOptions& o,
                                   const std::string& database) {
-  std::vector<std::string> args{pg_dump.path, "--no-password", "--format=" + FormatName(o.format)};
+  // No ownership and no GRANTs restored (plain output leaves them out here; pg_restore skips
+  // them in archives, restore.cpp): in a tenantdb database every object belongs to the
+  // Database's owner role and the DatabaseRoles' default privileges grant the rest, so a dump
+  // restored by an Owner login (into the same database or a new one) gets the right owner and
+  // grants, where `ALTER ... OWNER TO <the old owner>` would fail in another database.
+  std::vector<std::string> args{pg_dump.path, "--no-password", "--no-owner", "--no-privileges",
+                                "--format=" + FormatName(o.format)};
   // Plain output is gzip'ed by pg_dump itself when a level is given; 0 writes it as is.
   if (o.format != Format::kPlain || o.compression > 0) {
     args.push_back("--compress=" + std::to_string(o.compression));
@@ -169,17 +175,25 @@ std::vector<std::string> Prune(const std::string& dir, const std::string& databa
     return {};
   }
   std::vector<Dated> dated;
+  std::vector<std::string> orphans;  // manifests of ours whose dump is gone
   for (const StoredBackup& b : *stored) {
     if (b.manifest.database == database && b.present) {
       dated.push_back(Dated{.name = b.name, .time = b.time});
+    } else if (b.manifest.database == database) {
+      orphans.push_back(b.name);
     }
   }
   std::vector<std::string> pruned;
+  // A dump removed by hand, or a manifest whose removal failed after its dump's: the manifest
+  // alone restores nothing and takes no keep slot; it goes now.
+  for (const std::string& name : orphans) {
+    RemovePath(dir + "/" + ManifestName(name)).IgnoreError();
+  }
   for (const std::string& name : SelectPruned(dated, retention)) {
     if (name == newest) {
       continue;  // the backup just taken stays, whatever times the others carry
     }
-    // The dump first: a manifest without its dump is still ours and goes next time.
+    // The dump first: a manifest left without its dump is still ours and goes next time.
     if (RemovePath(dir + "/" + name) && RemovePath(dir + "/" + ManifestName(name))) {
       pruned.push_back(name);
     }

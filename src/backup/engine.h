@@ -6,7 +6,7 @@
 
 namespace tenantdb::backup {
 
-// RunBackup over a given Server and time (RunBackup in pq_backup.cpp passes libpq's and now).
+// RunBackup over a given Server and time (RunBackup in pq_command.cpp passes libpq's and now).
 // In order: options checked, the directory locked (.tenantdb-backup.lock, flock), leftovers of a
 // crashed run of this database removed, pg_dump chosen and its version compared with the
 // server's, the dump streamed through a SHA-256 into .<name>.partial (fsync, rename), the

@@ -4,7 +4,7 @@
 
 namespace tenantdb::backup {
 
-// The libpq adapter of Server (STYLE.md R22: with pq_command.cpp and pq_backup.cpp the only
+// The libpq adapter of Server (STYLE.md R22: with pq_command.cpp the only
 // files of src/backup/ that use libpq). Each call opens its own short session from the PG*
 // environment, with search_path pinned to pg_catalog.
 class PqServer final : public Server {

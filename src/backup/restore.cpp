@@ -76,8 +76,12 @@ Expected<void> RestorePlain(const RestoreOptions& o, const StoredBackup& b, cons
 }
 
 Expected<void> RestoreArchive(const RestoreOptions& o, const StoredBackup& b, const Tool& tool) {
-  std::vector<std::string> args{tool.path, "--no-password", "--exit-on-error",
-                                "--single-transaction"};
+  // An archive records owners and GRANTs whatever pg_dump was told (--no-owner and
+  // --no-privileges shape plain output only): skip them here, so the objects belong to the
+  // restoring login's owner role, as in a plain dump (engine.cpp's DumpArgs says why).
+  std::vector<std::string> args{tool.path,         "--no-password",
+                                "--exit-on-error", "--single-transaction",
+                                "--no-owner",      "--no-acl"};
   if (o.clean) {
     args.insert(args.end(), {"--clean", "--if-exists"});
   }

@@ -3,7 +3,8 @@
 // `tenantdb restore`: checks the chosen backup's SHA-256 against its manifest, then restores it
 // into a target database (created when absent; a non-empty one only with --clean) with
 // pg_restore (custom, directory) or psql (plain; .sql.gz through gzip -dc), each in one
-// transaction so a failed restore leaves the target as it was.
+// transaction so a failed restore leaves the target as it was (a target it created stays, empty:
+// a retry accepts an empty target).
 
 #include <string>
 #include <vector>

@@ -408,6 +408,18 @@ Expected<void> Engine::DoMigrate(Context& ctx, Result& result, const std::vector
         Query("SELECT pg_catalog.set_config('search_path', $1, false)",
               {QuoteIdent(ctx.schema) + (ctx.search_path.empty() ? "" : "," + ctx.search_path)}));
   }
+  if (options_.backup_before && !info.pending.empty()) {
+    log_ << "Taking a backup before the first pending migration ("
+         << info.pending.front()->file_name << ")\n";
+    auto backup = options_.backup_before();
+    if (!backup) {
+      result.pending = pending_names(0);
+      return Error::Internal("The backup before migrating failed, so nothing was applied: " +
+                             backup.error().message);
+    }
+    log_ << "Backup " << backup->name << " taken (" << backup->size_bytes << " bytes)\n";
+    result.backup = std::move(*backup);
+  }
   for (std::size_t i = 0; i < info.pending.size(); ++i) {
     const Script& s = *info.pending[i];
     TENANTDB_TRY(bool ok, Apply(ctx, result, s, ctx.next_rank));

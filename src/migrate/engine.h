@@ -1,17 +1,27 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "common/expected.h"
 #include "migrate/placeholders.h"
 #include "migrate/plan.h"
 #include "migrate/script.h"
 #include "migrate/session.h"
 
 namespace tenantdb::migrate {
+
+// A backup taken before the first pending version (Options::backup_before).
+struct TakenBackup {
+  std::string name;  // file (or folder) name in the storage directory
+  std::string time;  // RFC 3339 UTC
+  std::int64_t size_bytes = 0;
+  std::string sha256;
+};
 
 // Flyway's option names and defaults.
 struct Options {
@@ -24,6 +34,9 @@ struct Options {
   bool validate_on_migrate = true;
   Placeholders placeholders;
   std::string installed_by;  // empty: current_user
+  // Called once by `migrate`, under the advisory lock and after validation, when there is at
+  // least one pending migration, before the first one runs; an error applies nothing.
+  std::function<Expected<TakenBackup>()> backup_before;
 };
 
 struct Failure {
@@ -51,7 +64,8 @@ struct Result {
   std::vector<std::string> pending;   // versions, or descriptions of repeatables, still to apply
   std::vector<std::string> problems;  // validation errors (each names its file)
   std::optional<Failure> failure;
-  std::vector<std::string> notes;  // what repair or baseline changed
+  std::optional<TakenBackup> backup;  // taken by backup_before
+  std::vector<std::string> notes;     // what repair or baseline changed
   // `info`: one row per entry.
   struct Row {
     std::string category;  // Versioned, Repeatable

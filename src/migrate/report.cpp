@@ -44,6 +44,12 @@ nlohmann::json Summary(const Result& r, std::size_t max_list, std::size_t max_me
   }
   j["pending"] = pending;
   j["pendingCount"] = r.pending.size();
+  if (r.backup) {
+    j["backup"] = {{"name", r.backup->name},
+                   {"time", r.backup->time},
+                   {"sizeBytes", r.backup->size_bytes},
+                   {"sha256", r.backup->sha256}};
+  }
   if (r.failure) {
     j["failure"] = {{"file", r.failure->file},
                     {"message", Shorten(r.failure->message, max_message)},
@@ -92,6 +98,10 @@ std::string HumanReport(const Result& r) {
       }
       out << "\n";
     }
+  }
+  if (r.backup) {
+    out << "backup " << r.backup->name << " (" << r.backup->size_bytes << " bytes, sha256 "
+        << r.backup->sha256 << ") taken before migrating\n";
   }
   for (const AppliedScript& a : r.applied) {
     out << "applied " << a.file << " (" << a.execution_ms << " ms)\n";

@@ -86,6 +86,15 @@ check "the operator may not list, watch, patch or delete Leases there, nor get t
   bash -c 'all cannot "list watch patch delete" leases.coordination.k8s.io -n tenantdb-system && cannot get leases.coordination.k8s.io -n default'
 check "the operator may get, create and patch Secrets, and not delete, update, list or watch them" \
   bash -c 'all can "get create patch" secrets -n default && all cannot "delete update list watch" secrets -n default'
-check "the operator may not touch Jobs, CronJobs or ConfigMaps" \
-  bash -c 'all cannot "get create" jobs.batch -n default && all cannot "get create" cronjobs.batch -n default && cannot get configmaps -n default'
+check "the operator may list, watch, create and delete Jobs, and not get, update or patch them" \
+  bash -c 'all can "list watch create delete" jobs.batch -n default && all cannot "get update patch" jobs.batch -n default'
+check "the operator may list, watch, create and patch CronJobs, and not get, update or delete them" \
+  bash -c 'all can "list watch create patch" cronjobs.batch -n default && all cannot "get update delete" cronjobs.batch -n default'
+check "the operator may get ConfigMaps by name, and not list, watch, create, patch or delete them" \
+  bash -c 'can get configmaps -n default && all cannot "list watch create patch delete" configmaps -n default'
+check "the operator may list Pods, and not get, watch, create, patch, delete or exec into them" \
+  bash -c 'can list pods -n default && all cannot "get watch create patch delete" pods -n default && cannot create pods/exec -n default'
+check "the operator may patch Migration and BackupSchedule status, and not create, patch or delete the objects" \
+  bash -c 'can patch migrations.tenantdb.io --subresource=status -n default && can patch backupschedules.tenantdb.io --subresource=status -n default &&
+    all cannot "create patch delete" migrations.tenantdb.io -n default && all cannot "create patch delete" backupschedules.tenantdb.io -n default'
 finish

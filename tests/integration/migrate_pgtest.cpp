@@ -390,6 +390,54 @@ TEST_F(MigratePgTest, SchemaOptionCreatesTheSchemaAndPutsItFirstOnTheSearchPath)
             (std::vector<std::string>{"0 SCHEMA \"app\"", "1 SQL V1__t.sql"}));
 }
 
+// Options::backup_before (`tenantdb migrate --backup-dir`, Migration.spec.backupBefore): called
+// once, after validation, only when something is pending; a failure applies nothing.
+TEST_F(MigratePgTest, BackupBeforeRunsOnceBeforeTheFirstPendingVersionAndAFailureAppliesNothing) {
+  const Script v1 = Make("V1__one.sql", "CREATE TABLE one (i int);");
+  const Script v2 = Make("V2__two.sql", "CREATE TABLE two (i int);");
+  int calls = 0;
+  std::string tables_seen;
+  Options failing;
+  failing.backup_before = [&]() -> Expected<TakenBackup> {
+    ++calls;
+    return Error::Internal("pg_dump: error: connection failed");
+  };
+  const Result refused = Migrate(Files({v1}), failing);
+  EXPECT_FALSE(refused.success);
+  ASSERT_TRUE(refused.failure.has_value());
+  EXPECT_NE(refused.failure->message.find("nothing was applied"), std::string::npos);
+  EXPECT_NE(refused.failure->message.find("pg_dump: error: connection failed"), std::string::npos);
+  EXPECT_EQ(refused.pending, (std::vector<std::string>{"1"}));
+  EXPECT_EQ(One("SELECT count(*) FROM pg_tables WHERE tablename = 'one'"), "0");
+  EXPECT_EQ(calls, 1);
+
+  Options taking;
+  taking.backup_before = [&]() -> Expected<TakenBackup> {
+    ++calls;
+    tables_seen = One("SELECT count(*) FROM pg_tables WHERE tablename IN ('one', 'two')");
+    return TakenBackup{.name = "db-20261202T020000Z.dump", .size_bytes = 42, .sha256 = "ab"};
+  };
+  const Result first = Migrate(Files({v1}), taking);
+  ASSERT_TRUE(first.success) << HumanReport(first);
+  EXPECT_EQ(tables_seen, "0") << "the backup runs before the first pending version";
+  ASSERT_TRUE(first.backup.has_value());
+  EXPECT_EQ(first.backup->name, "db-20261202T020000Z.dump");
+  EXPECT_NE(JsonSummary(first).find(R"("backup":{"name":"db-20261202T020000Z.dump")"),
+            std::string::npos)
+      << JsonSummary(first);
+  EXPECT_EQ(calls, 2);
+
+  const Result up_to_date = Migrate(Files({v1}), taking);
+  ASSERT_TRUE(up_to_date.success);
+  EXPECT_EQ(calls, 2) << "nothing pending: no backup";
+  EXPECT_FALSE(up_to_date.backup.has_value());
+
+  const Result second = Migrate(Files({v1, v2}), taking);
+  ASSERT_TRUE(second.success);
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(tables_seen, "1") << "V2's backup holds V1 and not V2";
+}
+
 TEST_F(MigratePgTest, CommandRefusesBadFileNamesBeforeConnectingAndPrintsASmallJsonSummary) {
   const std::string dir = "/tmp/mig_cmd_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);

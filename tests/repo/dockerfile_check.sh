@@ -15,6 +15,10 @@ for p in "${want[@]}"; do
 done
 grep -q '^FROM debian:bookworm AS build' "$repo/Dockerfile" || { echo "FAIL: build stage is not debian:bookworm"; rc=1; }
 grep -q '^FROM debian:bookworm-slim' "$repo/Dockerfile" || { echo "FAIL: runtime stage is not bookworm-slim"; rc=1; }
+# pg_dump must be at least as new as the servers the seeds run (16, 17): the PGDG client 18.
+stage2=$(sed -n '/^FROM debian:bookworm-slim/,$p' "$repo/Dockerfile")
+grep -q 'apt.postgresql.org.sh -y' <<<"$stage2" || { echo "FAIL: the runtime stage does not add apt.postgresql.org"; rc=1; }
+grep -q 'postgresql-client-18' <<<"$stage2" || { echo "FAIL: the runtime stage does not install postgresql-client-18"; rc=1; }
 grep -Eq '^USER [1-9][0-9]*' "$repo/Dockerfile" || { echo "FAIL: the image does not run as a non-root user"; rc=1; }
 grep -q '^ENTRYPOINT \["tenantdb"\]' "$repo/Dockerfile" || { echo "FAIL: ENTRYPOINT is not [\"tenantdb\"]"; rc=1; }
 grep -q 'postgresql-client' <<<"$(sed -n '/^FROM debian:bookworm-slim/,$p' "$repo/Dockerfile")" \

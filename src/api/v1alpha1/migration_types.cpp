@@ -118,6 +118,10 @@ std::vector<FieldError> Validate(const Migration& migration) {
   const MigrationSpec& spec = migration.spec;
   ValidateObjectName(spec.database_ref.name, "spec.databaseRef.name", errors);
   ValidateObjectName(spec.source.config_map_ref.name, "spec.source.configMapRef.name", errors);
+  if (spec.backup_before) {
+    ValidateObjectName(spec.backup_before->backup_schedule_ref.name,
+                       "spec.backupBefore.backupScheduleRef.name", errors);
+  }
   if (spec.table) {
     ValidateIdentifier(*spec.table, "spec.table", errors);
   }
@@ -217,6 +221,18 @@ Json Encode(const Toleration& value) {
   return j;
 }
 
+Expected<void> Decode(const Json& j, const std::string& path, MigrationBackupBefore& out) {
+  TENANTDB_TRY_VOID(ExpectObject(j, path));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "backupScheduleRef", out.backup_schedule_ref));
+  return {};
+}
+
+Json Encode(const MigrationBackupBefore& value) {
+  Json j = Json::object();
+  EncodeField(j, "backupScheduleRef", value.backup_schedule_ref);
+  return j;
+}
+
 Expected<void> Decode(const Json& j, const std::string& path, MigrationSpec& out) {
   TENANTDB_TRY_VOID(ExpectObject(j, path));
   TENANTDB_TRY_VOID(DecodeField(j, path, "databaseRef", out.database_ref));
@@ -232,6 +248,7 @@ Expected<void> Decode(const Json& j, const std::string& path, MigrationSpec& out
   TENANTDB_TRY_VOID(DecodeField(j, path, "tolerations", out.tolerations));
   TENANTDB_TRY_VOID(DecodeField(j, path, "backoffLimit", out.backoff_limit));
   TENANTDB_TRY_VOID(DecodeField(j, path, "activeDeadlineSeconds", out.active_deadline_seconds));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "backupBefore", out.backup_before));
   return {};
 }
 
@@ -250,6 +267,7 @@ Json Encode(const MigrationSpec& value) {
   EncodeField(j, "tolerations", value.tolerations);
   EncodeField(j, "backoffLimit", value.backoff_limit);
   EncodeField(j, "activeDeadlineSeconds", value.active_deadline_seconds);
+  EncodeField(j, "backupBefore", value.backup_before);
   return j;
 }
 
@@ -275,6 +293,7 @@ Expected<void> Decode(const Json& j, const std::string& path, MigrationStatus& o
   TENANTDB_TRY_VOID(DecodeField(j, path, "pendingMigrations", out.pending_migrations));
   TENANTDB_TRY_VOID(DecodeField(j, path, "jobName", out.job_name));
   TENANTDB_TRY_VOID(DecodeField(j, path, "failure", out.failure));
+  TENANTDB_TRY_VOID(DecodeField(j, path, "backupBeforeMigration", out.backup_before_migration));
   return {};
 }
 
@@ -286,6 +305,7 @@ Json Encode(const MigrationStatus& value) {
   EncodeField(j, "pendingMigrations", value.pending_migrations);
   EncodeField(j, "jobName", value.job_name);
   EncodeField(j, "failure", value.failure);
+  EncodeField(j, "backupBeforeMigration", value.backup_before_migration);
   return j;
 }
 

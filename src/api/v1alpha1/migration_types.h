@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/v1alpha1/backup_schedule_types.h"
 #include "api/v1alpha1/conditions.h"
 #include "api/v1alpha1/gvk.h"
 #include "api/v1alpha1/json_codec.h"
@@ -70,6 +71,13 @@ struct Toleration {
   bool operator==(const Toleration&) const = default;
 };
 
+// spec.backupBefore: a `tenantdb backup` into that BackupSchedule's storage (its format,
+// compression and retention) before the first pending version; nothing is applied if it fails.
+struct MigrationBackupBefore {
+  LocalObjectReference backup_schedule_ref;  // required
+  bool operator==(const MigrationBackupBefore&) const = default;
+};
+
 struct MigrationSpec {
   LocalObjectReference database_ref;            // required
   MigrationSource source;                       // required
@@ -84,6 +92,7 @@ struct MigrationSpec {
   std::vector<Toleration> tolerations;
   std::optional<std::int32_t> backoff_limit;            // default 0
   std::optional<std::int64_t> active_deadline_seconds;  // default 600
+  std::optional<MigrationBackupBefore> backup_before;
   bool operator==(const MigrationSpec&) const = default;
 };
 
@@ -101,6 +110,8 @@ struct MigrationStatus {
   std::vector<std::string> pending_migrations;
   std::optional<std::string> job_name;
   std::optional<MigrationFailure> failure;
+  // status.backupBeforeMigration: the backup the last Job took before its first pending version.
+  std::optional<BackupInfo> backup_before_migration;
   bool operator==(const MigrationStatus&) const = default;
 };
 
@@ -125,6 +136,7 @@ bool IsQuantity(std::string_view text);
 Expected<void> Decode(const Json& j, const std::string& path, MigrationSource& out);
 Expected<void> Decode(const Json& j, const std::string& path, ResourceRequirements& out);
 Expected<void> Decode(const Json& j, const std::string& path, Toleration& out);
+Expected<void> Decode(const Json& j, const std::string& path, MigrationBackupBefore& out);
 Expected<void> Decode(const Json& j, const std::string& path, MigrationSpec& out);
 Expected<void> Decode(const Json& j, const std::string& path, MigrationFailure& out);
 Expected<void> Decode(const Json& j, const std::string& path, MigrationStatus& out);
@@ -132,6 +144,7 @@ Expected<void> Decode(const Json& j, const std::string& path, Migration& out);
 Json Encode(const MigrationSource& value);
 Json Encode(const ResourceRequirements& value);
 Json Encode(const Toleration& value);
+Json Encode(const MigrationBackupBefore& value);
 Json Encode(const MigrationSpec& value);
 Json Encode(const MigrationFailure& value);
 Json Encode(const MigrationStatus& value);

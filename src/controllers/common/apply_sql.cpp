@@ -38,6 +38,11 @@ Expected<sql::Session*> ServerSessions::For(const std::optional<std::string>& da
   if (const auto it = sessions_.find(dbname); it != sessions_.end()) {
     return it->second.get();
   }
+  // At most one open session per visit: the one held goes back to the pool before another is
+  // taken. A visit that held its home session while it waited for a second one could, with as
+  // many workers as the pool has sessions, leave every worker holding one and waiting (bench/scale
+  // at 8 workers never finished). Pointers from earlier calls are invalid from here on.
+  sessions_.clear();
   sql::ConnectionParams p = params_;
   p.dbname = dbname;
   TENANTDB_TRY(auto session, factory_.Connect(p));

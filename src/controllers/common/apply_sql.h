@@ -46,16 +46,18 @@ class SqlStatementMetrics {
   runtime::CounterFamily& statements_;
 };
 
-// The sessions one visit uses on one server: the home session (params.dbname) plus one per
+// The sessions one visit uses on one server: the home session (params.dbname) or the one on the
 // database an action or a read targets, opened on first use (a database created by this visit is
-// connected to after its CREATE DATABASE).
+// connected to after its CREATE DATABASE). One at a time: asking for another database's session
+// closes the one held (its pointer is then invalid), so a visit never holds a pool session while
+// it waits for a second.
 class ServerSessions {
  public:
   ServerSessions(sql::SessionFactory& factory, sql::ConnectionParams params);
 
   // The home session.
   Expected<sql::Session*> Home() { return For(std::nullopt); }
-  // The session on `database` (std::nullopt: the home session).
+  // The session on `database` (std::nullopt: the home session); closes any other one.
   Expected<sql::Session*> For(const std::optional<std::string>& database);
 
   const sql::ConnectionParams& params() const { return params_; }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "api/v1alpha1/object_refs.h"
+#include "api/v1alpha1/time.h"
 #include "common/encoding.h"
 
 namespace tenantdb::controllers::migration {
@@ -12,8 +13,9 @@ using nlohmann::json;
 
 namespace {
 
-// The engine's flags for the spec's Flyway options (defaults applied by the cache).
-std::vector<std::string> EngineArgs(const v1::MigrationSpec& spec) {
+// The engine's flags for the spec's Flyway options (defaults applied by the cache) and for
+// spec.backupBefore (the BackupSchedule's dump settings, its claim at kBackupMountPath).
+std::vector<std::string> EngineArgs(const v1::MigrationSpec& spec, const JobInputs& inputs) {
   std::vector<std::string> args = {
       "migrate",  "migrate", "--dir",          std::string(kMigrationsMountPath),
       "--output", "json",    "--summary-file", "/dev/termination-log"};
@@ -33,6 +35,20 @@ std::vector<std::string> EngineArgs(const v1::MigrationSpec& spec) {
   for (const auto& [name, value] : spec.placeholders) {
     args.emplace_back("--placeholder");
     args.push_back(name + "=" + value);
+  }
+  if (inputs.backup) {
+    const BackupTarget& b = *inputs.backup;
+    args.insert(args.end(), {"--backup-dir", std::string(kBackupMountPath), "--backup-format",
+                             b.format, "--backup-compression", std::to_string(b.compression)});
+    auto keep = [&](const char* flag, const std::optional<std::int32_t>& n) {
+      if (n) {
+        args.insert(args.end(), {flag, std::to_string(*n)});
+      }
+    };
+    keep("--backup-keep-last", b.retention.keep_last);
+    keep("--backup-keep-daily", b.retention.keep_daily);
+    keep("--backup-keep-weekly", b.retention.keep_weekly);
+    keep("--backup-keep-monthly", b.retention.keep_monthly);
   }
   return args;
 }
@@ -56,7 +72,7 @@ json Container(const v1::Migration& migration, const JobInputs& inputs) {
   json container = {{"name", "migrate"},
                     {"image", inputs.image},
                     {"command", json::array({"tenantdb"})},
-                    {"args", EngineArgs(migration.spec)},
+                    {"args", EngineArgs(migration.spec, inputs)},
                     {"env", CredentialsEnv(inputs.credentials_secret)},
                     {"volumeMounts", json::array({{{"name", "migrations"},
                                                    {"mountPath", std::string(kMigrationsMountPath)},
@@ -70,6 +86,10 @@ json Container(const v1::Migration& migration, const JobInputs& inputs) {
   if (migration.spec.resources) {
     container["resources"] = v1::Encode(*migration.spec.resources);
   }
+  if (inputs.backup) {
+    container["volumeMounts"].push_back(
+        {{"name", "backup"}, {"mountPath", std::string(kBackupMountPath)}});
+  }
   return container;
 }
 
@@ -80,9 +100,9 @@ std::string ContentHash(const v1::Migration& migration, const JobInputs& inputs)
   for (const auto& t : migration.spec.tolerations) {
     tolerations.push_back(v1::Encode(t));
   }
-  const json what = {
+  json what = {
       {"files", inputs.files},
-      {"args", EngineArgs(migration.spec)},
+      {"args", EngineArgs(migration.spec, inputs)},
       {"serviceAccountName", migration.spec.service_account_name.value_or("")},
       {"resources", migration.spec.resources ? v1::Encode(*migration.spec.resources) : json()},
       {"tolerations", std::move(tolerations)},
@@ -91,6 +111,9 @@ std::string ContentHash(const v1::Migration& migration, const JobInputs& inputs)
        migration.spec.active_deadline_seconds.value_or(v1::kDefaultActiveDeadlineSeconds)},
       {"image", inputs.image},
       {"credentialsSecret", inputs.credentials_secret}};
+  if (inputs.backup) {  // only then: the hash of a Migration without backupBefore stays as it was
+    what["backupClaim"] = inputs.backup->claim_name;
+  }
   return Sha256Hex(what.dump());
 }
 
@@ -116,6 +139,13 @@ json DesiredJob(const v1::Migration& migration, const JobInputs& inputs, const s
                                              {"configMap",
                                               {{"name", migration.spec.source.config_map_ref.name},
                                                {"defaultMode", 0444}}}}})}};
+  if (inputs.backup) {
+    // fsGroup: the claim is writable by the non-root user on storage that honours it.
+    pod_spec["securityContext"]["fsGroup"] = 65532;
+    pod_spec["volumes"].push_back(
+        {{"name", "backup"},
+         {"persistentVolumeClaim", {{"claimName", inputs.backup->claim_name}}}});
+  }
   if (migration.spec.service_account_name) {
     pod_spec["serviceAccountName"] = *migration.spec.service_account_name;
   }
@@ -187,6 +217,14 @@ std::optional<Summary> ParseSummary(std::string_view termination_message) {
     if (p.is_string()) {
       s.pending.push_back(p.get<std::string>());
     }
+  }
+  if (const auto it = j.find("backup"); it != j.end() && it->is_object()) {
+    const auto time = v1::ParseRfc3339(it->value("time", ""));
+    const json size = it->value("sizeBytes", json());
+    s.backup = v1::BackupInfo{.name = it->value("name", ""),
+                              .time = time ? *time : v1::Timestamp{},
+                              .size_bytes = size.is_number_integer() ? size.get<std::int64_t>() : 0,
+                              .sha256 = it->value("sha256", "")};
   }
   if (const auto it = j.find("failure"); it != j.end() && it->is_object()) {
     s.failure =

@@ -3,6 +3,7 @@
 // The Job that runs `tenantdb migrate` for a Migration, and what a finished Job tells (pure:
 // no I/O). The Job is never edited: a different content hash means a new Job.
 
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -21,6 +22,17 @@ inline constexpr std::string_view kMigrationLabel = "tenantdb.io/migration";
 inline constexpr std::string_view kContentHashAnnotation = "tenantdb.io/content-hash";
 // Where the ConfigMap's files are mounted in the Job's container.
 inline constexpr std::string_view kMigrationsMountPath = "/migrations";
+// Where spec.backupBefore's BackupSchedule's claim is mounted.
+inline constexpr std::string_view kBackupMountPath = "/backup";
+
+// spec.backupBefore, resolved: the BackupSchedule's storage and dump settings.
+struct BackupTarget {
+  std::string claim_name;
+  std::string format = "custom";
+  std::int64_t compression = 6;
+  api::v1alpha1::BackupRetention retention;
+  bool operator==(const BackupTarget&) const = default;
+};
 
 struct JobInputs {
   // The files: the ConfigMap's data (file name -> content), as read this visit.
@@ -28,7 +40,8 @@ struct JobInputs {
   // The Owner DatabaseRole's credentials Secret (keys PGHOST, PGPORT, PGUSER, PGPASSWORD,
   // PGDATABASE, PGSSLMODE): referenced by secretKeyRef, never copied.
   std::string credentials_secret;
-  std::string image;  // --job-image: the operator's own image
+  std::string image;                   // --job-image: the operator's own image
+  std::optional<BackupTarget> backup;  // spec.backupBefore
 };
 
 // SHA-256 (hex) over everything that decides what the Job does: the files (names and contents),
@@ -70,6 +83,7 @@ struct Summary {
   std::optional<std::string> last_applied_version;
   std::vector<std::string> pending;
   std::optional<api::v1alpha1::MigrationFailure> failure;
+  std::optional<api::v1alpha1::BackupInfo> backup;  // taken before the first pending version
 };
 std::optional<Summary> ParseSummary(std::string_view termination_message);
 

@@ -52,6 +52,7 @@ void PlanOutcome(const v1::Migration& migration, const ObservedJob& job,
   if (summary) {
     plan.last_applied_version = summary->last_applied_version;
     plan.pending = summary->pending;
+    plan.backup = summary->backup;
   }
   plan.outcome_recorded = true;
   if (job.phase == JobPhase::kSucceeded && (!summary || summary->success)) {
@@ -59,7 +60,7 @@ void PlanOutcome(const v1::Migration& migration, const ObservedJob& job,
         std::string(v1::reason::kJobSucceeded),
         "Job " + job.name + " applied the migrations" +
             (plan.last_applied_version ? " up to version " + *plan.last_applied_version : "") +
-            ".");
+            (plan.backup ? ", after backup " + plan.backup->name : "") + ".");
     return;
   }
   if (summary && summary->failure) {
@@ -155,6 +156,9 @@ v1::MigrationStatus ComputeMigrationStatus(const v1::Migration& migration,
   }
   if (plan.pending) {
     status.pending_migrations = *plan.pending;
+  }
+  if (plan.backup) {
+    status.backup_before_migration = plan.backup;
   }
   const bool failed =
       plan.failure.has_value() && plan.readiness.state == Readiness::State::kStalled;

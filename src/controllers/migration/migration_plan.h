@@ -43,6 +43,7 @@ struct MigrationPlan {
   std::optional<api::v1alpha1::MigrationFailure> failure;
   std::optional<std::string> last_applied_version;  // unset: keep the previous
   std::optional<std::vector<std::string>> pending;  // unset: keep the previous
+  std::optional<api::v1alpha1::BackupInfo> backup;  // taken by the Job; unset: keep the previous
   bool outcome_recorded = false;                    // the current Job's outcome is (now) in status
 };
 

@@ -28,12 +28,15 @@ Expected<void> Decode(const json& j, const std::string& path, MigrationJob& out)
 MigrationReconciler::MigrationReconciler(kube::TypedCache<v1::Migration> migrations,
                                          kube::TypedCache<v1::Database> databases,
                                          kube::TypedCache<v1::DatabaseRole> roles,
-                                         kube::TypedCache<MigrationJob> jobs, kube::KubeApi& kube,
-                                         runtime::Clock& clock, EventSink events, Settings settings)
+                                         kube::TypedCache<MigrationJob> jobs,
+                                         kube::TypedCache<v1::BackupSchedule> schedules,
+                                         kube::KubeApi& kube, runtime::Clock& clock,
+                                         EventSink events, Settings settings)
     : migrations_(std::move(migrations)),
       databases_(std::move(databases)),
       roles_(std::move(roles)),
       jobs_(std::move(jobs)),
+      schedules_(std::move(schedules)),
       kube_(kube),
       clock_(clock),
       events_(std::move(events)),
@@ -103,6 +106,38 @@ std::optional<Readiness> MigrationReconciler::ObserveDependencies(const v1::Migr
                         " in namespace " + ns +
                         ": create one; the migrations run as the database owner with its "
                         "credentials.");
+  }
+  if (migration.spec.backup_before) {
+    const std::string& bs_name = migration.spec.backup_before->backup_schedule_ref.name;
+    const std::string bs_ref = "BackupSchedule " + ns + "/" + bs_name;
+    const auto schedule = schedules_.Get(ns, bs_name);
+    if (!schedule) {
+      return Readiness::InProgress(std::string(v1::reason::kDependencyNotReady),
+                                   bs_ref +
+                                       " (spec.backupBefore.backupScheduleRef) does not exist: "
+                                       "create it, or remove spec.backupBefore.");
+    }
+    if (schedule->invalid) {
+      return Readiness::Stalled(std::string(v1::reason::kDependencyNotReady),
+                                bs_ref + " is invalid (" + schedule->invalid->message +
+                                    "): fix it; the backup before migrating uses its storage.");
+    }
+    if (schedule->spec.database_ref.name != db_name) {
+      return Readiness::Stalled(std::string(v1::reason::kInvalidSpec),
+                                bs_ref + " backs up Database " + schedule->spec.database_ref.name +
+                                    ", not " + db_name +
+                                    ": name a BackupSchedule of this Migration's Database in "
+                                    "spec.backupBefore.backupScheduleRef.");
+    }
+    const v1::BackupScheduleSpec& bs = schedule->spec;
+    inputs.backup = BackupTarget{
+        .claim_name = bs.storage.persistent_volume_claim.claim_name,
+        .format = std::string(v1::ToString(bs.format.value_or(v1::kDefaultBackupFormat))),
+        .compression = bs.compression.value_or(v1::kDefaultCompression),
+        .retention = bs.retention.value_or(v1::BackupRetention{})};
+    if (!inputs.backup->retention.keep_last) {  // as the schedule's own CronJob
+      inputs.backup->retention.keep_last = v1::kDefaultKeepLast;
+    }
   }
   if (settings_.job_image.empty()) {
     return Readiness::Stalled(std::string(v1::reason::kDependencyNotReady),

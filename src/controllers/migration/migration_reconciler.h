@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/v1alpha1/backup_schedule_types.h"
 #include "api/v1alpha1/database_role_types.h"
 #include "api/v1alpha1/database_types.h"
 #include "api/v1alpha1/migration_types.h"
@@ -34,9 +35,10 @@ Expected<void> Decode(const nlohmann::json& j, const std::string& path, Migratio
 inline void ApplyDefaults(MigrationJob&) {}
 
 // Runs a Migration's files as a Job (src/controllers/README.md shape): Observe (the Database, its
-// Owner DatabaseRole and the Jobs from the caches; the ConfigMap and, once, the finished Job's
-// Pod by direct reads) -> PlanMigration (pure) -> Act (create the Job, prune old ones) ->
-// ReportStatus -> Finish. Nothing to clean up on deletion: the Jobs are owned by the Migration.
+// Owner DatabaseRole, spec.backupBefore's BackupSchedule and the Jobs from the caches; the
+// ConfigMap and, once, the finished Job's Pod by direct reads) -> PlanMigration (pure) -> Act
+// (create the Job, prune old ones) -> ReportStatus -> Finish. Nothing to clean up on deletion: the
+// Jobs are owned by the Migration.
 class MigrationReconciler final : public runtime::Reconciler {
  public:
   struct Settings {
@@ -48,8 +50,10 @@ class MigrationReconciler final : public runtime::Reconciler {
   MigrationReconciler(kube::TypedCache<api::v1alpha1::Migration> migrations,
                       kube::TypedCache<api::v1alpha1::Database> databases,
                       kube::TypedCache<api::v1alpha1::DatabaseRole> roles,
-                      kube::TypedCache<MigrationJob> jobs, kube::KubeApi& kube,
-                      runtime::Clock& clock, EventSink events, Settings settings);
+                      kube::TypedCache<MigrationJob> jobs,
+                      kube::TypedCache<api::v1alpha1::BackupSchedule> schedules,
+                      kube::KubeApi& kube, runtime::Clock& clock, EventSink events,
+                      Settings settings);
 
   Expected<runtime::Result> Reconcile(const runtime::ObjectKey& key) override;
 
@@ -68,6 +72,7 @@ class MigrationReconciler final : public runtime::Reconciler {
   kube::TypedCache<api::v1alpha1::Database> databases_;
   kube::TypedCache<api::v1alpha1::DatabaseRole> roles_;
   kube::TypedCache<MigrationJob> jobs_;
+  kube::TypedCache<api::v1alpha1::BackupSchedule> schedules_;  // spec.backupBefore
   kube::KubeApi& kube_;
   runtime::Clock& clock_;
   EventSink events_;

@@ -80,7 +80,8 @@ class MigrationReconcilerTest : public ::testing::Test {
   Expected<runtime::Result> Visit() {
     Resync();
     MigrationReconciler r(
-        migrations_.Cache(), databases_.Cache(), roles_.Cache(), jobs_.Cache(), kube_, clock_,
+        migrations_.Cache(), databases_.Cache(), roles_.Cache(), jobs_.Cache(), schedules_.Cache(),
+        kube_, clock_,
         [this](const json&, std::string_view type, std::string_view reason, const std::string&) {
           events_.push_back(std::string(type) + " " + std::string(reason));
         },
@@ -129,6 +130,7 @@ class MigrationReconcilerTest : public ::testing::Test {
   kube::TypedCacheWriter<v1::Database> databases_;
   kube::TypedCacheWriter<v1::DatabaseRole> roles_;
   kube::TypedCacheWriter<MigrationJob> jobs_;
+  kube::TypedCacheWriter<v1::BackupSchedule> schedules_;
   json migration_;
   std::vector<std::string> events_;
 };
@@ -230,6 +232,87 @@ TEST_F(MigrationReconcilerTest, AForgedPodCannotReportTheMigrationAsApplied) {
   ASSERT_TRUE(Visit().has_value());
   EXPECT_FALSE(Status().contains("lastAppliedVersion"));
   EXPECT_NE(Status().value("lastAppliedVersion", ""), "99");
+}
+
+// spec.backupBefore: the Job mounts the schedule's claim and runs the backup first, with the
+// schedule's dump settings; the backup it reports lands in status.backupBeforeMigration.
+class BackupBeforeTest : public MigrationReconcilerTest {
+ protected:
+  BackupBeforeTest() {
+    json m = *kube_.Object(kube::MigrationsGvr(), kNs, "schema");
+    m["spec"]["backupBefore"] = {{"backupScheduleRef", {{"name", "nightly"}}}};
+    kube_.Seed(kube::MigrationsGvr(), m);
+  }
+  static v1::BackupSchedule Schedule(const std::string& database) {
+    v1::BackupSchedule s;
+    s.metadata.name = "nightly";
+    s.metadata.ns = kNs;
+    s.spec.database_ref.name = database;
+    s.spec.schedule = "0 2 * * *";
+    s.spec.format = v1::BackupFormat::kPlain;
+    s.spec.compression = 9;
+    s.spec.retention = v1::BackupRetention{.keep_last = 3, .keep_daily = 30};
+    s.spec.storage.persistent_volume_claim.claim_name = "orders-backups";
+    return s;
+  }
+  static std::string Args(const json& job) {
+    std::string out;
+    for (const auto& a : job["spec"]["template"]["spec"]["containers"][0]["args"]) {
+      out += a.get<std::string>() + " ";
+    }
+    return out;
+  }
+};
+
+TEST_F(BackupBeforeTest, WaitsForTheBackupScheduleAndCreatesNoJob) {
+  ASSERT_TRUE(Visit().has_value());
+  EXPECT_TRUE(kube_.Objects(kube::JobsGvr()).empty());
+  EXPECT_EQ(ReadyReason(), "False/DependencyNotReady");
+  EXPECT_NE(Status().dump().find("BackupSchedule team-a/nightly"), std::string::npos);
+}
+
+TEST_F(BackupBeforeTest, RefusesAScheduleOfAnotherDatabase) {
+  schedules_.Upsert(Schedule("billing"));
+  ASSERT_TRUE(Visit().has_value());
+  EXPECT_TRUE(kube_.Objects(kube::JobsGvr()).empty());
+  EXPECT_EQ(ReadyReason(), "False/InvalidSpec");
+}
+
+TEST_F(BackupBeforeTest, TheJobBacksUpIntoTheSchedulesClaimFirstAndStatusNamesTheBackup) {
+  schedules_.Upsert(Schedule("orders"));
+  ASSERT_TRUE(Visit().has_value());
+  const auto jobs = kube_.Objects(kube::JobsGvr());
+  ASSERT_EQ(jobs.size(), 1u);
+  const json& pod = jobs[0]["spec"]["template"]["spec"];
+  EXPECT_EQ(pod["volumes"][1]["persistentVolumeClaim"]["claimName"], "orders-backups");
+  EXPECT_EQ(pod["containers"][0]["volumeMounts"][1]["mountPath"], "/backup");
+  EXPECT_EQ(pod["securityContext"]["fsGroup"], 65532);
+  EXPECT_NE(Args(jobs[0]).find("--backup-dir /backup --backup-format plain --backup-compression 9 "
+                               "--backup-keep-last 3 --backup-keep-daily 30 "),
+            std::string::npos)
+      << Args(jobs[0]);
+
+  Finish(Status()["jobName"], true,
+         R"({"success":true,"lastAppliedVersion":"1","pending":[],"backup":)"
+         R"({"name":"orders-20261202T020000Z.sql.gz","time":"2026-12-02T02:00:00Z",)"
+         R"("sizeBytes":1234,"sha256":"ab"}})");
+  ASSERT_TRUE(Visit().has_value());
+  EXPECT_EQ(ReadyReason(), "True/JobSucceeded");
+  EXPECT_EQ(Status()["backupBeforeMigration"]["name"], "orders-20261202T020000Z.sql.gz");
+  EXPECT_EQ(Status()["backupBeforeMigration"]["sizeBytes"], 1234);
+}
+
+TEST_F(BackupBeforeTest, AChangedScheduleStartsANewJob) {
+  schedules_.Upsert(Schedule("orders"));
+  ASSERT_TRUE(Visit().has_value());
+  const std::string first = Status()["jobName"];
+  auto other = Schedule("orders");
+  other.spec.storage.persistent_volume_claim.claim_name = "elsewhere";
+  schedules_.Upsert(other);
+  Finish(first, true, R"({"success":true,"lastAppliedVersion":"1","pending":[]})");
+  ASSERT_TRUE(Visit().has_value());
+  EXPECT_EQ(kube_.Objects(kube::JobsGvr()).size(), 2u)
+      << "the claim is part of the content hash: " << ReadyReason() << " " << Status().dump();
 }
 
 }  // namespace

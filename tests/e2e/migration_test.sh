@@ -11,6 +11,7 @@
 # password in no Job spec, the operator's log, the pod runner's logs or PostgreSQL's log;
 # `tenantdb migrate info` and Flyway's info agree on V1-V6.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/jobs_lib.sh"
 source "$(dirname "$0")/clients.sh"
 : "${TENANTDB_BIN:?}" "${TENANTDB_OPERATOR_KUBECONFIG:?}"
 : "${TENANTDB_PODRUNNER_IMAGE_MAP_DIR:?the env file has no pod runner}" "${TENANTDB_PODRUNNER_LOG:?}"
@@ -20,32 +21,10 @@ mig=feature-flags-schema cm=feature-flags-migrations db=feature_flags owner=feat
 admin_secret=migration-e2e-admin
 wait_timeout=${TENANTDB_E2E_WAIT_TIMEOUT:-180s}
 tmp=$(mktemp -d)
-op_pid=
 blocker_pid=
 
-su_sql() {  # su_sql DB SQL: the harness superuser, for catalog reads only
-  PGCONNECT_TIMEOUT=10 psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
-}
 jp() { kubectl -n "$ns" get "$1" -o jsonpath="$2"; }
 cond() { jp "migration/$mig" "{.status.conditions[?(@.type==\"$1\")].status}"; }
-wait_until() {  # wait_until SECONDS COMMAND...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.5
-  done
-}
-val() { jq -r --arg k "$2" '.[$k] // empty' "$1"; }
-as_login() {  # as_login SECRET_FILE SQL: psql with only the Secret's values
-  local f=$1
-  env -u PGSERVICE PGCONNECT_TIMEOUT=10 PGHOST="$(val "$f" host)" PGPORT="$(val "$f" port)" \
-    PGUSER="$(val "$f" username)" PGPASSWORD="$(val "$f" password)" PGSSLMODE="$(val "$f" sslmode)" \
-    PGDATABASE="$(val "$f" dbname)" psql -X -q -At -v ON_ERROR_STOP=1 -c "$2" 2>&1
-}
-save_secret() {  # save_secret NAME FILE: the Secret's data, decoded, as a flat JSON object
-  kubectl -n "$ns" get secret "$1" -o json | jq '.data // {} | map_values(@base64d)' >"$2"
-}
 history() {  # version:installed_rank:success of the versioned rows, in rank order
   su_sql "$db" "SELECT string_agg(version || ':' || installed_rank || ':' || success, ' ' ORDER BY installed_rank)
                   FROM flyway_schema_history WHERE version IS NOT NULL"
@@ -89,14 +68,7 @@ cleanup() {
   release_blocker
   [[ $failures -gt 0 ]] && explain
   delete_example  # while the operator runs, so that finalizers finish
-  if [[ -n $op_pid ]]; then
-    kill -TERM "$op_pid" 2>/dev/null || true
-    wait "$op_pid" 2>/dev/null || true
-  fi
-  if [[ $failures -gt 0 && -f $tmp/operator.log ]]; then
-    echo "--- last 40 lines of the operator's log ---" >&2
-    tail -n 40 "$tmp/operator.log" >&2
-  fi
+  stop_job_operator
   drop_leftovers
   rm -f "$TENANTDB_PODRUNNER_IMAGE_MAP_DIR/$ns"
   rm -rf "$tmp"
@@ -111,26 +83,7 @@ delete_example
 drop_leftovers
 
 # --- 1. The operator, the platform part, the Job image --------------------------------------------
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-hport=$(free_port)
-job_image=ghcr.io/tenantdb/tenantdb:e2e  # the pod runner maps it to $TENANTDB_BIN
-TENANTDB_JOB_IMAGE=$job_image "$TENANTDB_BIN" run --kubeconfig "$TENANTDB_OPERATOR_KUBECONFIG" --leader-elect=false \
-  --resync-period 10s --max-backoff 5s \
-  --metrics-bind-address "127.0.0.1:$(free_port)" --health-probe-bind-address "127.0.0.1:$hport" \
-  --log-level debug --log-format json >"$tmp/operator.log" 2>&1 &
-op_pid=$!
-wait_until 60 curl -fsS -o /dev/null "http://127.0.0.1:$hport/readyz" 2>/dev/null || true
-check "the operator runs (TENANTDB_JOB_IMAGE: the Jobs' image) and answers /readyz" curl -fsS -o /dev/null "http://127.0.0.1:$hport/readyz"
-
-kubectl create namespace "$ns" >/dev/null
-printf 'image-binary tenantdb=%s\nenv LSAN_OPTIONS=%s\n' "$TENANTDB_BIN" "${LSAN_OPTIONS:-}" \
-  >"$TENANTDB_PODRUNNER_IMAGE_MAP_DIR/$ns"
-kubectl -n tenantdb-system create secret generic "$admin_secret" --type=kubernetes.io/basic-auth \
-  --from-literal=username="$TENANTDB_PG_ADMIN_USER" --from-literal=password="$TENANTDB_PG_ADMIN_PASSWORD" >/dev/null
-kubectl patch --local -f "$repo/examples/platform/02-databaseserver-default.yaml" --type=merge -o yaml \
-  -p "$(jq -nc --arg h "$PGHOST" --argjson p "$PGPORT" --arg s "$admin_secret" \
-    '{spec: {host: $h, port: $p, adminCredentialsSecretRef: {name: $s}}}')" | kubectl apply -f - >/dev/null
-check "DatabaseServer default Ready" kubectl wait --for=condition=Ready --timeout="$wait_timeout" databaseserver/default
+start_job_operator env
 
 # --- 2. examples/mozhno as written: V1-V5 ---------------------------------------------------------
 started=$SECONDS

@@ -168,6 +168,7 @@ check "the same CronJob (uid unchanged)" test "$(jp "cronjob/$cj" '{.metadata.ui
 # A scheduled run started before the suspend may still be finishing.
 quiet() { [[ -z $(kubectl -n "$ns" get jobs -o json | jq -r '.items[] | select((.status.succeeded // 0) + (.status.failed // 0) == 0) | .metadata.name') ]]; }
 wait_until 90 quiet || true
+suspended_schedule=$(jp "cronjob/$cj" '{.status.lastScheduleTime}') suspended_at=$SECONDS
 
 # --- 4. backup-now: one Job per value; keepLast 2 on the claim -------------------------------------
 backup_now() {  # backup_now VALUE: annotate, wait until a new lastSuccessfulBackup appears
@@ -288,5 +289,7 @@ done
 check "the password is not in the operator's log" bash -c '! grep -qF -- "$1" "$2"' _ "$pw" "$tmp/operator.log"
 check "the password is not in the pod runner's log" bash -c '! grep -qF -- "$1" "$2"' _ "$pw" "$TENANTDB_PODRUNNER_LOG"
 check "the password is not in the Jobs' container logs" bash -c '! grep -rqF -- "$1" "$2"/logs/' _ "$pw" "$TENANTDB_PODRUNNER_WORKDIR"
+check "suspend: true stopped the scheduled runs (lastScheduleTime still $suspended_schedule, $((SECONDS - suspended_at)) s later)" \
+  test "$(jp "cronjob/$cj" '{.status.lastScheduleTime}')" = "$suspended_schedule"
 check "the operator is still running" kill -0 "$op_pid"
 finish

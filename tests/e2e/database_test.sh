@@ -112,7 +112,7 @@ check "PUBLIC has no CREATE on schema public" \
   test "$(DB=e2e_db_a_orders psql_su -c "SELECT count(*) FROM pg_namespace n, aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a WHERE n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'CREATE'")" = 0
 check "extension citext and schema app (owned by the owner) exist" \
   test "$(DB=e2e_db_a_orders psql_su -c "SELECT (SELECT count(*) FROM pg_extension WHERE extname = 'citext') || '/' || (SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'app')")" = 1/e2e_db_a_orders_owner
-check "an Event was emitted per change applied" \
+check "a Normal Event lists the changes applied" \
   wait_until 20 bash -c "kubectl -n $nsa get events -o jsonpath='{.items[*].message}' | grep -q 'e2e_db_a_orders'"
 
 # A no-op reconcile: no DDL and no Kubernetes write across several resyncs.

@@ -1,6 +1,7 @@
 # Helpers of the e2e scripts whose operator runs Jobs (migration_test.sh, backup_test.sh): sourced
 # after lib.sh. They need $ns, $tmp and $admin_secret set, and TENANTDB_BIN named "tenantdb" (the
 # pod runner stands it in for the Jobs' `tenantdb` command by that base name).
+[[ $(type -t check) == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 su_sql() {  # su_sql DB SQL: the harness superuser
   PGCONNECT_TIMEOUT=10 psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"
 }

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "runtime/controller.h"
 
@@ -116,26 +118,61 @@ Expected<void> ApplyOne(ServerSessions& sessions, const SqlTransaction& transact
 
 }  // namespace
 
+namespace {
+
+// An Event's note is at most 1 KiB (events.k8s.io/v1): the changes, as many as fit.
+constexpr std::size_t kMaxEventNote = 1000;
+
+// One Normal Event for what a visit committed ("Applied 3 changes: ...; ...; ..."), not one per
+// action: an Event is an API write, and a new Database + role pair is about 20 actions.
+void EmitApplied(const ApplyContext& context, const std::vector<std::string>& described) {
+  if (!context.events || described.empty()) {
+    return;
+  }
+  std::string note = described.size() == 1
+                         ? described.front()
+                         : "Applied " + std::to_string(described.size()) + " changes: ";
+  if (described.size() > 1) {
+    for (std::size_t i = 0; i < described.size(); ++i) {
+      const std::string more = " (+" + std::to_string(described.size() - i) + " more)";
+      const std::string item = (i == 0 ? "" : "; ") + described[i];
+      if (note.size() + item.size() + more.size() > kMaxEventNote) {
+        note += more;
+        break;
+      }
+      note += item;
+    }
+  }
+  if (note.size() > kMaxEventNote) {
+    note.resize(kMaxEventNote - 3);
+    note += "...";
+  }
+  context.events(context.event_object, "Normal", context.event_reason, note);
+}
+
+}  // namespace
+
 ApplyOutcome ApplySqlActions(ServerSessions& sessions,
                              const std::vector<SqlTransaction>& transactions,
                              const ApplyContext& context) {
   ApplyOutcome outcome;
+  std::vector<std::string> described;
   for (const auto& transaction : transactions) {
     if (auto done = ApplyOne(sessions, transaction, context); !done) {
       outcome.error = std::move(done).error();
+      EmitApplied(context, described);  // what did commit before the failure
       return outcome;
     }
     ++outcome.committed;
     outcome.actions += transaction.size();
     for (const auto& action : transaction) {
-      if (context.events) {
-        context.events(context.event_object, "Normal", context.event_reason, sql::Describe(action));
-      }
+      described.push_back(sql::Describe(action));
     }
     if (context.after_commit) {
       context.after_commit(transaction);
     }
   }
+  EmitApplied(context, described);
   return outcome;
 }
 

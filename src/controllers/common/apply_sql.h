@@ -3,7 +3,8 @@
 // The "act" step of every controller that changes a PostgreSQL server (src/controllers/README.md):
 // planned transactions, each rendered with RenderChecked, logged redacted, counted in
 // tenantdb_sql_statements_total{kind}, sent through a sql::Session of the database it targets, and
-// announced by one Normal Event per action once committed. Stops at the first failure.
+// announced by one Normal Event per call listing what committed (not one per action: each Event
+// is an API write). Stops at the first failure.
 
 #include <cstddef>
 #include <functional>

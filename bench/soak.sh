@@ -5,7 +5,10 @@
 # to kube-apiserver over TLS. Prints, once a minute, VmRSS / RssAnon of the process, its TCP
 # connections to kube-apiserver and the operator's Kubernetes requests so far; then the growth
 # from minute 1 to the end and over the last half (a leak keeps growing; allocator warm-up does
-# not).
+# not). Also per minute: the Kubernetes writes, the SQL actions (tenantdb_sql_statements_total)
+# and the CPU time, and at the end their rate per minute: the steady-state cost (issue 15's
+# steady-state bench is `SOAK_RESYNC=1m bench/soak.sh 10 100`: all three should be ~0 but the
+# resync's reads).
 #
 #   bench/soak.sh [MINUTES] [PAIRS]     TENANTDB_BIN=<binary> (default build/src/tenantdb)
 #   SOAK_RESYNC=2s                      the operator's --resync-period
@@ -66,6 +69,17 @@ requests() {  # Kubernetes requests so far, from the operator's metrics
   curl -s "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null |
     awk '/^tenantdb_api_requests_total/ {s += $NF} END {printf "%d", s}'
 }
+writes() {  # of those, writes (create, patch, update, delete)
+  curl -s "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null |
+    awk '/^tenantdb_api_requests_total/ && /verb="(create|patch|update|delete)"/ {s += $NF} END {printf "%d", s}'
+}
+sql_actions() {  # SQL statements that change a server, so far (tenantdb_sql_statements_total)
+  curl -s "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null |
+    awk '/^tenantdb_sql_statements_total/ {s += $NF} END {printf "%d", s}'
+}
+cpu_ms() {  # user + system CPU time of the process so far
+  awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$(target)/stat"
+}
 
 kubectl apply --server-side --force-conflicts -k "$repo/crds/" >/dev/null
 kubectl wait --for=condition=Established --timeout=60s crd/databases.tenantdb.io \
@@ -117,18 +131,29 @@ for _ in $(seq 600); do
 done
 printf 'soak: %d pairs (%d roles Ready), --resync-period %s, %d minutes, binary %s\n' \
   "$n" "$ready" "$resync" "$minutes" "$bin"
-printf '%6s %10s %10s %12s %14s\n' minute 'VmRSS MiB' 'RssAnon MiB' 'apiserver TCP' 'kube requests'
+printf '%6s %10s %10s %12s %14s %12s %12s %10s\n' minute 'VmRSS MiB' 'RssAnon MiB' 'apiserver TCP' \
+  'kube requests' 'kube writes' 'SQL actions' 'CPU ms'
 first=""
+start_req="" start_wr="" start_sql="" start_cpu=""
 half=""
 for m in $(seq 0 "$minutes"); do
   [[ $m -gt 0 ]] && sleep 60
   kill -0 "$pid" 2>/dev/null || { echo "bench/soak.sh: the operator exited" >&2; exit 1; }
   rss=$(mem VmRSS)
-  printf '%6d %10.1f %10.1f %12s %14s\n' "$m" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" \
-    "$(awk -v k="$(mem RssAnon)" 'BEGIN {print k / 1024}')" "$(conns)" "$(requests)"
+  req=$(requests) wr=$(writes) sq=$(sql_actions) cpu=$(cpu_ms)
+  [[ $m -eq 0 ]] && start_req=$req start_wr=$wr start_sql=$sq start_cpu=$cpu
+  printf '%6d %10.1f %10.1f %12s %14s %12s %12s %10s\n' "$m" "$(awk -v k="$rss" 'BEGIN {print k / 1024}')" \
+    "$(awk -v k="$(mem RssAnon)" 'BEGIN {print k / 1024}')" "$(conns)" "$req" "$wr" "$sq" "$cpu"
   [[ $m -eq 1 || ($minutes -lt 1 && $m -eq 0) ]] && first=$rss
   [[ $m -eq $((minutes / 2)) ]] && half=$rss
 done
+if ((minutes > 0)); then
+  printf 'steady state, per minute over %d minutes after all Ready: %.1f kube requests (%.1f writes), %.1f SQL actions, %.0f ms CPU\n' \
+    "$minutes" "$(awk -v a="$start_req" -v b="$req" -v m="$minutes" 'BEGIN {print (b - a) / m}')" \
+    "$(awk -v a="$start_wr" -v b="$wr" -v m="$minutes" 'BEGIN {print (b - a) / m}')" \
+    "$(awk -v a="$start_sql" -v b="$sq" -v m="$minutes" 'BEGIN {print (b - a) / m}')" \
+    "$(awk -v a="$start_cpu" -v b="$cpu" -v m="$minutes" 'BEGIN {print (b - a) / m}')"
+fi
 printf 'VmRSS growth: minute 1 -> %d: %+.1f MiB; minute %d -> %d: %+.1f MiB\n' "$minutes" \
   "$(awk -v a="${first:-$rss}" -v b="$rss" 'BEGIN {print (b - a) / 1024}')" "$((minutes / 2))" \
   "$minutes" "$(awk -v a="${half:-$rss}" -v b="$rss" 'BEGIN {print (b - a) / 1024}')"

@@ -304,11 +304,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   if (backup->parsed()) {
     backup::BackupCommand& c = backup_flags.command;
     c.backup.format = *backup::ParseFormat(backup_flags.format);
-    auto given = [](int n) { return n < 0 ? std::nullopt : std::optional<int>(n); };
-    c.backup.retention = {.keep_last = given(backup_flags.keep_last),
-                          .keep_daily = given(backup_flags.keep_daily),
-                          .keep_weekly = given(backup_flags.keep_weekly),
-                          .keep_monthly = given(backup_flags.keep_monthly)};
+    c.backup.retention = {.keep_last = Given(backup_flags.keep_last),
+                          .keep_daily = Given(backup_flags.keep_daily),
+                          .keep_weekly = Given(backup_flags.keep_weekly),
+                          .keep_monthly = Given(backup_flags.keep_monthly)};
     c.json = backup_flags.output == "json";
     return backup::RunBackupCommand(c, out, err);
   }

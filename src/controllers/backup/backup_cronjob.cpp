@@ -196,15 +196,7 @@ std::optional<BackupSummary> ParseBackupSummary(std::string_view termination_mes
   }
   BackupSummary s;
   s.success = j["success"].get<bool>();
-  if (const auto it = j.find("backup"); it != j.end() && it->is_object()) {
-    const std::string time = it->value("time", "");
-    const auto parsed = v1::ParseRfc3339(time);
-    const json size = it->value("sizeBytes", json());
-    s.backup = v1::BackupInfo{.name = it->value("name", ""),
-                              .time = parsed ? *parsed : v1::Timestamp{},
-                              .size_bytes = size.is_number_integer() ? size.get<std::int64_t>() : 0,
-                              .sha256 = it->value("sha256", "")};
-  }
+  s.backup = ReadBackupInfo(j);
   if (const auto it = j.find("error"); it != j.end() && it->is_object()) {
     s.error_reason = it->value("reason", "");
     s.error_message = it->value("message", "");

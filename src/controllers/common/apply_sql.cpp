@@ -132,18 +132,16 @@ void EmitApplied(const ApplyContext& context, const std::vector<std::string>& de
   std::string note = described.size() == 1
                          ? described.front()
                          : "Applied " + std::to_string(described.size()) + " changes: ";
-  if (described.size() > 1) {
-    for (std::size_t i = 0; i < described.size(); ++i) {
-      const std::string more = " (+" + std::to_string(described.size() - i) + " more)";
-      const std::string item = (i == 0 ? "" : "; ") + described[i];
-      if (note.size() + item.size() + more.size() > kMaxEventNote) {
-        note += more;
-        break;
-      }
-      note += item;
+  for (std::size_t i = 0; described.size() > 1 && i < described.size(); ++i) {
+    const std::string item = (i == 0 ? "" : "; ") + described[i];
+    const std::string more = " (+" + std::to_string(described.size() - i) + " more)";
+    if (note.size() + item.size() + more.size() > kMaxEventNote) {
+      note += more;
+      break;
     }
+    note += item;
   }
-  if (note.size() > kMaxEventNote) {
+  if (note.size() > kMaxEventNote) {  // one change whose description alone is too long
     note.resize(kMaxEventNote - 3);
     note += "...";
   }

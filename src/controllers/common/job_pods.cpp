@@ -1,7 +1,9 @@
 #include "controllers/common/job_pods.h"
 
 #include <algorithm>
+#include <cstdint>
 
+#include "api/v1alpha1/time.h"
 #include "kube/gvr.h"
 
 namespace tenantdb::controllers {
@@ -64,6 +66,20 @@ Expected<std::optional<std::string>> JobTerminationMessage(kube::KubeApi& kube,
     }
   }
   return message;
+}
+
+std::optional<api::v1alpha1::BackupInfo> ReadBackupInfo(const nlohmann::json& summary) {
+  const auto it = summary.find("backup");
+  if (it == summary.end() || !it->is_object()) {
+    return std::nullopt;
+  }
+  const auto time = api::v1alpha1::ParseRfc3339(it->value("time", ""));
+  const nlohmann::json size = it->value("sizeBytes", nlohmann::json());
+  return api::v1alpha1::BackupInfo{
+      .name = it->value("name", ""),
+      .time = time ? *time : api::v1alpha1::Timestamp{},
+      .size_bytes = size.is_number_integer() ? size.get<std::int64_t>() : 0,
+      .sha256 = it->value("sha256", "")};
 }
 
 }  // namespace tenantdb::controllers

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/v1alpha1/backup_schedule_types.h"
 #include "common/expected.h"
 #include "kube/kube_api.h"
 
@@ -28,6 +29,10 @@ struct JobCompletion {
 JobCompletion ReadJobCompletion(const nlohmann::json& job);
 
 // The uid of the controller ownerReference of kind `kind` in `metadata`, if any.
+// The "backup" object {name, time, sizeBytes, sha256} of a Job's JSON summary (`tenantdb backup`
+// and `tenantdb migrate --backup-dir` write the same one); std::nullopt when `summary` has none.
+std::optional<api::v1alpha1::BackupInfo> ReadBackupInfo(const nlohmann::json& summary);
+
 std::optional<std::string> ControllerUid(const nlohmann::json& metadata, std::string_view kind);
 
 // The termination message of container `container` in the newest Pod that Job `job` controls

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "api/v1alpha1/object_refs.h"
-#include "api/v1alpha1/time.h"
 #include "common/encoding.h"
+#include "controllers/common/job_pods.h"
 
 namespace tenantdb::controllers::migration {
 
@@ -218,14 +218,7 @@ std::optional<Summary> ParseSummary(std::string_view termination_message) {
       s.pending.push_back(p.get<std::string>());
     }
   }
-  if (const auto it = j.find("backup"); it != j.end() && it->is_object()) {
-    const auto time = v1::ParseRfc3339(it->value("time", ""));
-    const json size = it->value("sizeBytes", json());
-    s.backup = v1::BackupInfo{.name = it->value("name", ""),
-                              .time = time ? *time : v1::Timestamp{},
-                              .size_bytes = size.is_number_integer() ? size.get<std::int64_t>() : 0,
-                              .sha256 = it->value("sha256", "")};
-  }
+  s.backup = ReadBackupInfo(j);
   if (const auto it = j.find("failure"); it != j.end() && it->is_object()) {
     s.failure =
         v1::MigrationFailure{.file = it->value("file", ""), .message = it->value("message", "")};

@@ -90,7 +90,6 @@ int RunOperator(const RunOptions& options) {
   // two arenas serve the few dozen threads here without the per-arena fragmentation, and
   // cpprest's pool needs only a few threads (see ConfigureCpprestThreads).
   mallopt(M_ARENA_MAX, 2);
-  kube::ConfigureCpprestThreads(4);
   if (!InitLogging(options.log_format, options.log_level)) {
     std::cerr << "tenantdb run: unknown --log-level \"" << options.log_level
               << "\": use trace, debug, info, warn or error\n";
@@ -103,6 +102,15 @@ int RunOperator(const RunOptions& options) {
     std::cerr << "tenantdb run: " << config.error().message << "\n";
     return kExitUsage;
   }
+  if (!config->ca_pem.empty() && !config->insecure_skip_tls_verify) {
+    // cpprest gives every new connection a fresh SSL context with the system trust paths, which
+    // parses the whole system CA bundle (~600 KiB of heap, a few ms of CPU) before the transport
+    // swaps in its own context with only the cluster's CA. Pointing OpenSSL's default CA file
+    // at an empty one makes that step free. Nothing else in this process reads the system trust
+    // store (libpq gets sslrootcert as a file), and it is set before any thread exists.
+    setenv("SSL_CERT_FILE", "/dev/null", 1);
+  }
+  kube::ConfigureCpprestThreads(4);
   auto transport = kube::CpprestTransport::Create(std::move(*config));
   if (!transport) {
     std::cerr << "tenantdb run: " << transport.error().message << "\n";

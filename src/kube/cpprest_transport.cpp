@@ -1,7 +1,9 @@
 // The only file that includes cpprestsdk (STYLE.md R22). What it relies on in cpprest 2.10.18's
 // asio client (Release/src/http/client/http_client_asio.cpp):
 //  - the ssl_context_callback runs once per new connection, on a fresh boost::asio::ssl::context
-//    that already has the system trust paths; we replace its X509 store when a CA is configured;
+//    (system trust paths, default workarounds), before the connection's ssl::stream is made from
+//    it; we move our one shared, configured SSL_CTX into it instead (reference-counted), so every
+//    connection shares one CA store and one set of settings rather than building its own;
 //  - validate_certificates() => verify_peer plus rfc2818 host checking of the base URI's host;
 //    false => verify_none;
 //  - the client timeout is an idle timer reset on every read; on expiry it closes the socket;
@@ -222,11 +224,35 @@ bool IsTimeout(const http::http_exception& e) {
 
 }  // namespace
 
+struct SslCtxDeleter {
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+using SharedSslCtx = std::shared_ptr<SSL_CTX>;
+
+// The one client context of a transport: what cpprest's per-connection context starts with (system
+// trust paths, SSL_OP_ALL), then ConfigureSslContext, and SSL_MODE_RELEASE_BUFFERS so an idle
+// connection (a watch waiting for events) gives back its read and write buffers.
+Expected<SharedSslCtx> NewSharedSslCtx(const TlsMaterial& tls,
+                                       const DiagnosticsHandle& diagnostics) {
+  SharedSslCtx ctx(SSL_CTX_new(TLS_client_method()), SslCtxDeleter());
+  if (!ctx) {
+    return Error::Internal("cannot create an OpenSSL context: " + OpenSslErrors());
+  }
+  SSL_CTX_set_default_verify_paths(ctx.get());
+  SSL_CTX_set_options(ctx.get(), SSL_OP_ALL);
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_RELEASE_BUFFERS);
+  if (std::string problem = ConfigureSslContext(ctx.get(), tls, diagnostics); !problem.empty()) {
+    return Error::Invalid(std::move(problem));
+  }
+  return ctx;
+}
+
 struct CpprestTransport::Impl {
   ClusterConfig config;
   web::uri base;
   TlsMaterial tls;
   DiagnosticsHandle diagnostics = std::make_shared<TlsDiagnostics>();
+  SharedSslCtx ssl_ctx;  // https only
   std::mutex mu;
   std::map<std::chrono::seconds::rep, std::shared_ptr<client::http_client>> clients;
 
@@ -235,13 +261,12 @@ struct CpprestTransport::Impl {
     cfg.set_timeout(timeout);
     cfg.set_max_redirects(0);  // never forward the bearer token elsewhere
     cfg.set_validate_certificates(!config.insecure_skip_tls_verify);
-    if (base.scheme() == "https") {
-      cfg.set_ssl_context_callback(
-          [tls = tls, diagnostics = diagnostics](boost::asio::ssl::context& ctx) {
-            // Validated in Create(); an error here leaves the context unusable, which fails the
-            // handshake rather than throwing into cpprest.
-            ConfigureSslContext(ctx.native_handle(), tls, diagnostics);
-          });
+    if (ssl_ctx) {
+      // The connection's stream takes its own reference; cpprest's fresh context is freed here.
+      cfg.set_ssl_context_callback([shared = ssl_ctx](boost::asio::ssl::context& ctx) {
+        SSL_CTX_up_ref(shared.get());
+        ctx = boost::asio::ssl::context(shared.get());
+      });
     }
     return cfg;
   }
@@ -355,15 +380,15 @@ Expected<std::unique_ptr<CpprestTransport>> CpprestTransport::Create(ClusterConf
   impl->tls = TlsMaterial{config.ca_pem, config.client_cert_pem, config.client_key_pem,
                           ToLower(host), config.insecure_skip_tls_verify};
   if (impl->base.scheme() == "https") {
-    SSL_CTX* probe = SSL_CTX_new(TLS_client_method());
-    if (probe == nullptr) {
-      return Error::Internal("cannot create an OpenSSL context: " + OpenSslErrors());
+    auto ctx = NewSharedSslCtx(impl->tls, impl->diagnostics);
+    if (!ctx) {
+      Error e = ctx.error();
+      if (e.code == ErrorCode::kInvalid) {
+        e.message = where + ": " + e.message;
+      }
+      return e;
     }
-    const std::string problem = ConfigureSslContext(probe, impl->tls, nullptr);
-    SSL_CTX_free(probe);
-    if (!problem.empty()) {
-      return Error::Invalid(where + ": " + problem);
-    }
+    impl->ssl_ctx = std::move(*ctx);
   }
   impl->config = std::move(config);
   return std::unique_ptr<CpprestTransport>(new CpprestTransport(std::move(impl)));

@@ -48,6 +48,22 @@ std::string TruncateUtf8(std::string_view text, std::size_t max) {
   return std::string(text.substr(0, end));
 }
 
+// <object>.<stamp in hex>, cut to a valid name length.
+std::string EventName(std::string_view object_name, std::uint64_t stamp) {
+  char suffix[24];
+  std::snprintf(suffix, sizeof(suffix), ".%llx", static_cast<unsigned long long>(stamp));
+  const std::string_view suffix_view(suffix);
+  return std::string(object_name.substr(0, kMaxNameBytes - suffix_view.size())) +
+         std::string(suffix_view);
+}
+
+// The first 128 bits of SHA-256(text).
+std::array<std::uint64_t, 2> Digest128(const std::string& text) {
+  const std::string hex = Sha256Hex(text);
+  return {std::stoull(hex.substr(0, 16), nullptr, 16),
+          std::stoull(hex.substr(16, 16), nullptr, 16)};
+}
+
 }  // namespace
 
 bool IsValidEventReason(std::string_view reason) {
@@ -70,17 +86,13 @@ bool IsValidEventReason(std::string_view reason) {
 KubeEventRecorder::KubeEventRecorder(kube::KubeApi& api, Clock& clock, Settings settings)
     : api_(api), clock_(clock), settings_(std::move(settings)) {}
 
-std::string KubeEventRecorder::NewEventNameLocked(std::string_view object_name) {
+std::uint64_t KubeEventRecorder::NewStampLocked() {
   // client-go: <object>.<unix nanos in hex>, kept unique within this recorder.
   const auto nanos = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.Now().time_since_epoch())
           .count());
   last_stamp_ = std::max(nanos, last_stamp_ + 1);
-  char suffix[24];
-  std::snprintf(suffix, sizeof(suffix), ".%llx", static_cast<unsigned long long>(last_stamp_));
-  const std::string_view suffix_view(suffix);
-  return std::string(object_name.substr(0, kMaxNameBytes - suffix_view.size())) +
-         std::string(suffix_view);
+  return last_stamp_;
 }
 
 void KubeEventRecorder::PruneLocked(std::chrono::steady_clock::time_point now) {
@@ -124,10 +136,9 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
   const std::string note_text = TruncateUtf8(note, kMaxNoteBytes);
   const std::string object_key =
       api_version + '\n' + kind + '\n' + object_ns + '\n' + object_name + '\n' + uid;
-  // Kept up to max_tracked times: the SHA-256 of the Event's identity, not its text (notes run to
-  // 1 KiB).
-  const std::string aggregate_key =
-      Sha256Hex(object_key + '\n' + type_name + '\n' + std::string(reason) + '\n' + action_text +
+  const Digest object_digest = Digest128(object_key);
+  const Digest aggregate_digest =
+      Digest128(object_key + '\n' + type_name + '\n' + std::string(reason) + '\n' + action_text +
                 '\n' + note_text);
 
   const auto now = clock_.SteadyNow();
@@ -135,27 +146,27 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
 
   enum class Write { kCreate, kPatchSeries };
   Write write = Write::kCreate;
-  std::string event_ns;
-  std::string event_name;
+  const std::string event_ns = object_ns.empty() ? "default" : object_ns;
+  std::uint64_t stamp = 0;
   json event;
   int count = 1;
   {
     const std::lock_guard<std::mutex> lock(mu_);
     PruneLocked(now);
-    auto aggregate = aggregates_.find(aggregate_key);
+    auto aggregate = aggregates_.find(aggregate_digest);
     if (aggregate != aggregates_.end() &&
         now - aggregate->second.last_observed > settings_.aggregation_window) {
       aggregates_.erase(aggregate);
       aggregate = aggregates_.end();
     }
-    auto [bucket, inserted] = buckets_.try_emplace(object_key);
+    auto [bucket, inserted] = buckets_.try_emplace(object_digest);
     if (inserted) {
-      bucket->second.tokens = std::make_unique<TokenBucket>(
-          clock_, 1.0 / static_cast<double>(settings_.spam_refill_interval.count()),
-          settings_.spam_burst);
+      bucket->second.tokens = TokenCount::Full(settings_.spam_burst, now);
     }
     bucket->second.last_used = now;
-    const bool allowed = bucket->second.tokens->Allow();
+    const bool allowed = bucket->second.tokens.Allow(
+        now, 1.0 / static_cast<double>(settings_.spam_refill_interval.count()),
+        static_cast<double>(settings_.spam_burst));
     if (aggregate != aggregates_.end()) {
       Aggregate& entry = aggregate->second;
       ++entry.count;
@@ -166,8 +177,7 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
         return;
       }
       write = Write::kPatchSeries;
-      event_ns = entry.ns;
-      event_name = entry.name;
+      stamp = entry.stamp;
       count = entry.count;
     } else {
       if (!allowed) {
@@ -175,11 +185,11 @@ void KubeEventRecorder::Record(const json& regarding, EventType type, std::strin
                       object_name);
         return;
       }
-      event_ns = object_ns.empty() ? "default" : object_ns;
-      event_name = NewEventNameLocked(object_name);
-      aggregates_[aggregate_key] = Aggregate{event_ns, event_name, 1, now};
+      stamp = NewStampLocked();
+      aggregates_[aggregate_digest] = Aggregate{stamp, 1, now};
     }
   }
+  const std::string event_name = EventName(object_name, stamp);
 
   json regarding_ref = {{"apiVersion", api_version}, {"kind", kind}, {"name", object_name}};
   if (!object_ns.empty()) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -56,28 +57,29 @@ class KubeEventRecorder final : public EventRecorder {
               std::string_view action, std::string_view note) override;
 
  private:
+  // The tables hold one entry per Event series and one per object (up to max_tracked each), so
+  // they keep no text: an entry is keyed by the first 128 bits of the SHA-256 of its identity, and
+  // the Event's namespace and name are rebuilt from the Record call (the name from `stamp`).
+  using Digest = std::array<std::uint64_t, 2>;
   struct Aggregate {
-    std::string ns;
-    std::string name;
-    // No copy of the Event itself (up to max_tracked are kept): an identical Record call rebuilds
-    // it when it must be re-created after it expired on the server.
+    std::uint64_t stamp = 0;  // the name's suffix: <object>.<stamp in hex>
     int count = 0;
     std::chrono::steady_clock::time_point last_observed;
   };
   struct Bucket {
-    std::unique_ptr<TokenBucket> tokens;
+    TokenCount tokens;
     std::chrono::steady_clock::time_point last_used;
   };
   void PruneLocked(std::chrono::steady_clock::time_point now);
-  std::string NewEventNameLocked(std::string_view object_name);
+  std::uint64_t NewStampLocked();
 
   kube::KubeApi& api_;
   Clock& clock_;
   const Settings settings_;
 
   std::mutex mu_;
-  std::map<std::string, Aggregate> aggregates_;
-  std::map<std::string, Bucket> buckets_;
+  std::map<Digest, Aggregate> aggregates_;
+  std::map<Digest, Bucket> buckets_;
   std::uint64_t last_stamp_ = 0;
 };
 

@@ -7,40 +7,42 @@
 
 namespace tenantdb::runtime {
 
+void TokenCount::Refill(std::chrono::steady_clock::time_point now, double qps, double burst) {
+  if (now > last) {
+    const double elapsed = std::chrono::duration<double>(now - last).count();
+    tokens = std::min(burst, tokens + elapsed * qps);
+    last = now;
+  }
+}
+
+bool TokenCount::Allow(std::chrono::steady_clock::time_point now, double qps, double burst) {
+  Refill(now, qps, burst);
+  if (tokens < 1) {
+    return false;
+  }
+  tokens -= 1;
+  return true;
+}
+
 TokenBucket::TokenBucket(Clock& clock, double qps, int burst)
     : clock_(clock),
       qps_(qps),
       burst_(static_cast<double>(burst)),
-      tokens_(static_cast<double>(burst)),
-      last_(clock.SteadyNow()) {}
-
-void TokenBucket::RefillLocked() {
-  const auto now = clock_.SteadyNow();
-  if (now > last_) {
-    const double elapsed = std::chrono::duration<double>(now - last_).count();
-    tokens_ = std::min(burst_, tokens_ + elapsed * qps_);
-    last_ = now;
-  }
-}
+      count_(TokenCount::Full(burst, clock.SteadyNow())) {}
 
 std::chrono::nanoseconds TokenBucket::Reserve() {
   const std::lock_guard<std::mutex> lock(mu_);
-  RefillLocked();
-  tokens_ -= 1;
-  if (tokens_ >= 0 || qps_ <= 0) {
+  count_.Refill(clock_.SteadyNow(), qps_, burst_);
+  count_.tokens -= 1;
+  if (count_.tokens >= 0 || qps_ <= 0) {
     return std::chrono::nanoseconds::zero();
   }
-  return std::chrono::nanoseconds(std::llround(-tokens_ / qps_ * 1e9));
+  return std::chrono::nanoseconds(std::llround(-count_.tokens / qps_ * 1e9));
 }
 
 bool TokenBucket::Allow() {
   const std::lock_guard<std::mutex> lock(mu_);
-  RefillLocked();
-  if (tokens_ < 1) {
-    return false;
-  }
-  tokens_ -= 1;
-  return true;
+  return count_.Allow(clock_.SteadyNow(), qps_, burst_);
 }
 
 ItemExponentialRateLimiter::ItemExponentialRateLimiter(std::chrono::nanoseconds base,

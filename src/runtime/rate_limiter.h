@@ -24,6 +24,21 @@ class RateLimiter {
   virtual int NumRequeues(const ObjectKey& key) const = 0;
 };
 
+// The state of a token bucket without its lock or clock (24 bytes), for tables that keep one per
+// object (the Event recorder's spam filter): the caller passes the time and holds its own lock.
+struct TokenCount {
+  double tokens = 0;
+  std::chrono::steady_clock::time_point last;
+
+  static TokenCount Full(int burst, std::chrono::steady_clock::time_point now) {
+    return TokenCount{static_cast<double>(burst), now};
+  }
+  // Adds the tokens earned since `last`, up to `burst`.
+  void Refill(std::chrono::steady_clock::time_point now, double qps, double burst);
+  // Refill, then take a token if one is available; never goes into debt.
+  bool Allow(std::chrono::steady_clock::time_point now, double qps, double burst);
+};
+
 // A token bucket (golang.org/x/time/rate semantics) on the injected clock: refills `qps` tokens a
 // second up to `burst`. Thread-safe.
 class TokenBucket {
@@ -35,14 +50,11 @@ class TokenBucket {
   bool Allow();
 
  private:
-  void RefillLocked();
-
   Clock& clock_;
   const double qps_;
   const double burst_;
   std::mutex mu_;
-  double tokens_;
-  std::chrono::steady_clock::time_point last_;
+  TokenCount count_;
 };
 
 // base * 2^failures, capped at `max_delay` (client-go ItemExponentialFailureRateLimiter).

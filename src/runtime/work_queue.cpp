@@ -99,12 +99,12 @@ void WorkQueue::AddAfter(const ObjectKey& key, std::chrono::nanoseconds delay) {
     if (it->second.first <= ready_at) {
       return;  // already due no later than asked
     }
-    waiting_order_.erase({it->second.first, it->second.second, key});
+    waiting_order_.erase({it->second.first, it->second.second, &it->first});
     waiting_.erase(it);
   }
   const std::uint64_t seq = waiting_seq_++;
-  waiting_.emplace(key, std::make_pair(ready_at, seq));
-  waiting_order_.emplace(ready_at, seq, key);
+  const auto inserted = waiting_.emplace(key, std::make_pair(ready_at, seq)).first;
+  waiting_order_.emplace(ready_at, seq, &inserted->first);
   delay_cv_.notify_all();
 }
 
@@ -178,7 +178,7 @@ void WorkQueue::MoveReadyLocked() {
     if (std::get<0>(*first) > now) {
       break;
     }
-    const ObjectKey key = std::get<2>(*first);
+    const ObjectKey key = *std::get<2>(*first);
     waiting_order_.erase(first);
     waiting_.erase(key);
     AddLocked(key);

@@ -119,8 +119,11 @@ class WorkQueue {
   bool shutting_down_ = false;
   bool drain_ = false;
 
-  // Delayed keys: ready time per key, and the same entries ordered by (ready time, sequence).
-  using Waiting = std::tuple<std::chrono::steady_clock::time_point, std::uint64_t, ObjectKey>;
+  // Delayed keys: ready time per key, and the same entries ordered by (ready time, sequence). The
+  // order holds a pointer to the key in `waiting_` (map nodes do not move), not a second copy:
+  // every object waits for its resync here, so this is one entry per cached object.
+  using Waiting =
+      std::tuple<std::chrono::steady_clock::time_point, std::uint64_t, const ObjectKey*>;
   std::map<ObjectKey, std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> waiting_;
   std::set<Waiting> waiting_order_;
   std::uint64_t waiting_seq_ = 0;

@@ -27,6 +27,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -253,6 +254,7 @@ struct CpprestTransport::Impl {
   TlsMaterial tls;
   DiagnosticsHandle diagnostics = std::make_shared<TlsDiagnostics>();
   SharedSslCtx ssl_ctx;  // https only
+  std::counting_semaphore<kMaxRequestsInFlight> in_flight{kMaxRequestsInFlight};
   std::mutex mu;
   std::map<std::chrono::seconds::rep, std::shared_ptr<client::http_client>> clients;
 
@@ -395,6 +397,11 @@ Expected<std::unique_ptr<CpprestTransport>> CpprestTransport::Create(ClusterConf
 }
 
 Expected<HttpResponse> CpprestTransport::Send(const HttpRequest& request) {
+  impl_->in_flight.acquire();
+  struct Release {
+    std::counting_semaphore<kMaxRequestsInFlight>& slots;
+    ~Release() { slots.release(); }
+  } release{impl_->in_flight};
   for (int attempt = 0;; ++attempt) {
     TENANTDB_TRY(http::http_request msg, impl_->MakeRequest(request));
     auto client = impl_->PooledClient(request.timeout);

@@ -25,10 +25,15 @@ void ConfigureCpprestThreads(std::size_t threads);
 //
 // Threading: Send() and Stream() block the calling thread and may be called from many threads at
 // once; never call them from a cpprest/pplx continuation (PITFALLS.md). Each Stream() uses its own
-// connection. A GET that fails on a connection the server closed is retried once on a fresh
-// client (microsoft/cpprestsdk#592).
+// connection. At most kMaxRequestsInFlight Send() calls talk to the server at once (the others
+// wait their turn), so the pool holds at most that many connections: each costs ~84 KiB (asio's
+// TLS stream buffers and BIO pair), and twenty reconcile workers would otherwise open twenty. A GET
+// that fails on a connection the server closed is retried once on a fresh client
+// (microsoft/cpprestsdk#592).
 class CpprestTransport final : public HttpTransport {
  public:
+  static constexpr std::ptrdiff_t kMaxRequestsInFlight = 4;
+
   // Fails (kInvalid) when the server URL or the PEM material (CA, client certificate/key) is
   // unusable, with a message saying which.
   static Expected<std::unique_ptr<CpprestTransport>> Create(ClusterConfig config);

@@ -38,12 +38,34 @@ namespace tenantdb::app {
 bool FaultInjectionPoint(std::string_view point);
 
 // A watched kind T (an api/v1alpha1 kind): its typed cache and the handlers called with every
-// object an event carries, decoded (on the watch thread: handlers only enqueue keys).
+// object an event carries, decoded (on the watch thread: handlers only enqueue keys). The
+// `changes` handlers also get the version a MODIFIED event replaced (nullptr for any other
+// event, or when the cache did not hold it).
 template <class T>
 struct SharedKind {
   kube::TypedCache<T> objects;
   std::vector<std::function<void(const kube::Cached<T>& object)>> handlers;
+  std::vector<std::function<void(const kube::Cached<T>& object, const kube::Cached<T>* previous)>>
+      changes;
 };
+
+// True when `now` differs from `previous` in its status only (and resourceVersion): the same
+// generation (the CRDs have a status subresource, so every spec change bumps it), labels,
+// annotations, finalizers, owners and deletion mark. A controller's own status write comes back
+// as such an event; visiting the object again for it would only repeat the catalog reads of the
+// visit that wrote it (controller-runtime's GenerationChangedPredicate, with the metadata a
+// reconciler reads added). Drift is still found by the resync.
+template <class T>
+bool StatusOnlyChange(const kube::Cached<T>& previous, const kube::Cached<T>& now) {
+  if (previous.invalid || now.invalid) {
+    return false;
+  }
+  const auto& a = previous.metadata;
+  const auto& b = now.metadata;
+  return a.generation == b.generation && a.generation != 0 && a.uid == b.uid &&
+         a.labels == b.labels && a.annotations == b.annotations && a.finalizers == b.finalizers &&
+         a.deletion_timestamp == b.deletion_timestamp && a.owner_references == b.owner_references;
+}
 
 class WiringContext {
  public:
@@ -103,7 +125,11 @@ class WiringContext {
           return keys;
         });
     runtime::Controller& c = *controller;
-    primary.handlers.push_back([&c](const T& object) { c.Enqueue(KeyOf(object)); });
+    primary.changes.push_back([&c](const kube::Cached<T>& object, const kube::Cached<T>* previous) {
+      if (previous == nullptr || !StatusOnlyChange(*previous, object)) {
+        c.Enqueue(KeyOf(object));
+      }
+    });
     manager.AddController(std::move(controller));
     return c;
   }
@@ -152,9 +178,20 @@ SharedKind<T>& WiringContext::Watch() {
       selector = std::string(T::kLabelSelector);  // e.g. only the Jobs tenantdb created
     }
     StartWatch(gvr, ns, selector, [raw, writer](const kube::WatchEvent& event) {
+      // The version a MODIFIED event replaces, read before Apply (this thread is the writer).
+      kube::CachedPtr<T> previous;
+      if (event.type == kube::WatchEventType::kModified && event.object && !raw->changes.empty()) {
+        const std::string key = kube::StoreKeyOf(*event.object);
+        const auto slash = key.find('/');
+        previous = writer->Cache().Get(std::string_view(key).substr(0, slash),
+                                       std::string_view(key).substr(slash + 1));
+      }
       for (const kube::CachedPtr<T>& object : writer->Apply(event)) {
         for (const auto& handler : raw->handlers) {
           handler(*object);
+        }
+        for (const auto& handler : raw->changes) {
+          handler(*object, previous.get());
         }
       }
     });

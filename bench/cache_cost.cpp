@@ -55,6 +55,15 @@ json Condition(const char* type, const char* status, const char* reason, const s
           {"message", msg}};
 }
 
+// bench/rss.sh's status: Ready=False and Stalled=True with the same NamespaceNotAllowed text.
+json StalledConditions() {
+  const std::string msg =
+      "DatabaseServer \"bench-rss\" does not admit namespace \"bench-rss\": add it to "
+      "spec.allowedNamespaces or label the namespace to match spec.namespaceSelector.";
+  return {Condition("Ready", "False", "NamespaceNotAllowed", msg),
+          Condition("Stalled", "True", "NamespaceNotAllowed", msg)};
+}
+
 json DatabaseObject(int i, bool ready) {
   const std::string name = "orders-" + Num(i);
   json status = {{"observedGeneration", 1}};
@@ -66,11 +75,7 @@ json DatabaseObject(int i, bool ready) {
                                           "\" owned by \"team_payments_orders_" + Num(i) +
                                           "_owner\" is in place on DatabaseServer \"default\".")};
   } else {
-    const std::string msg =
-        "DatabaseServer \"bench-rss\" does not admit namespace \"bench-rss\": add it to "
-        "spec.allowedNamespaces or label the namespace to match spec.namespaceSelector.";
-    status["conditions"] = {Condition("Ready", "False", "NamespaceNotAllowed", msg),
-                            Condition("Stalled", "True", "NamespaceNotAllowed", msg)};
+    status["conditions"] = StalledConditions();
   }
   json meta = Meta(name, i);
   meta["labels"] = {{"team", "payments"}};
@@ -97,11 +102,7 @@ json RoleObject(int i, bool ready) {
                   "Role \"" + role + "\" has ReadWrite access to database \"team_payments_orders_" +
                       Num(i) + "\"; its credentials are in Secret " + name + "-credentials.")};
   } else {
-    const std::string msg =
-        "DatabaseServer \"bench-rss\" does not admit namespace \"bench-rss\": add it to "
-        "spec.allowedNamespaces or label the namespace to match spec.namespaceSelector.";
-    status["conditions"] = {Condition("Ready", "False", "NamespaceNotAllowed", msg),
-                            Condition("Stalled", "True", "NamespaceNotAllowed", msg)};
+    status["conditions"] = StalledConditions();
   }
   return {{"apiVersion", "tenantdb.io/v1alpha1"},
           {"kind", "DatabaseRole"},
